@@ -1,0 +1,1 @@
+"""sscard_analysis."""

@@ -1,0 +1,151 @@
+"""Working days on the mainland-China State Council schedule (DATA_CONTRACT 3).
+
+Built on ``chinese-calendar`` (adjusted working weekends, 调休, included) plus
+the overrides of ``sscard.toml`` ``[calendar]`` so a new year's schedule can be
+added the day it is published. A date in a year that neither covers is an
+error, never a guess.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+
+import chinese_calendar
+import numpy as np
+import pandas as pd
+
+END_OF_DAY = time(23, 59, 59)
+
+
+class CalendarError(ValueError):
+    """A date outside every year the working-day calendar knows."""
+
+
+def _package_years() -> tuple[int, int]:
+    years = [d.year for d in chinese_calendar.holidays] + [d.year for d in chinese_calendar.workdays]
+    return min(years), max(years)
+
+
+class WorkCalendar:
+    """Working days of the known years.
+
+    Parameters
+    ----------
+    holidays, workdays : extra rest days and adjusted working days (override the package).
+    extra_years : years fully described by the overrides (weekdays work, weekends
+        rest, unless listed above).
+    """
+
+    def __init__(self, holidays=(), workdays=(), extra_years=()) -> None:
+        lo, hi = _package_years()
+        self.years = sorted(set(range(lo, hi + 1)) | set(extra_years))
+        self._holidays = set(holidays)
+        self._workdays = set(workdays)
+        days = pd.date_range(date(self.years[0], 1, 1), date(self.years[-1], 12, 31), freq="D")
+        known = np.isin(days.year, self.years)
+        work = np.zeros(len(days), dtype=bool)
+        for i, d in enumerate(days.date):
+            if not known[i]:
+                continue
+            if d in self._workdays:
+                work[i] = True
+            elif d in self._holidays:
+                work[i] = False
+            elif d.year in extra_years and d.year > hi:
+                work[i] = d.weekday() < 5
+            else:
+                work[i] = chinese_calendar.is_workday(d)
+        self._first = days[0].date()
+        self._known = known
+        self._work = work
+        self._workday_ordinals = (days[work].values.astype("datetime64[D]")).astype(np.int64)
+
+    def _check(self, d: date) -> None:
+        if d.year not in self.years:
+            raise CalendarError(
+                f"{d.isoformat()}: the working-day calendar covers {self.years[0]}–{self.years[-1]}"
+                f"; add the State Council schedule for {d.year} to sscard.toml [calendar]"
+            )
+
+    def is_workday(self, d: date) -> bool:
+        """Whether ``d`` is a working day (adjusted working weekends count)."""
+        self._check(d)
+        return bool(self._work[(d - self._first).days])
+
+    def add_workdays(self, d: date, n: int) -> date:
+        """The n-th working day after ``d`` (``d`` itself never counts; n >= 1)."""
+        self._check(d)
+        ordinal = np.datetime64(d, "D").astype(np.int64)
+        idx = np.searchsorted(self._workday_ordinals, ordinal, side="right") + n - 1
+        if idx >= len(self._workday_ordinals):
+            raise CalendarError(
+                f"{d.isoformat()} + {n} working days runs past {self.years[-1]}-12-31, the end of the known calendar"
+            )
+        result = self._workday_ordinals[idx].astype("datetime64[D]").astype(date)
+        self._check(result)
+        return result
+
+    def due_after(self, start: pd.Series, days: pd.Series) -> pd.Series:
+        """Vectorised deadline: 23:59:59 of the ``days``-th working day after each date.
+
+        ``start`` is a datetime Series; NaT or missing ``days`` give NaT.
+        A start date outside the known years raises :class:`CalendarError`.
+        """
+        out = pd.Series(pd.NaT, index=start.index, dtype="datetime64[ns]")
+        ok = start.notna() & days.notna()
+        if not ok.any():
+            return out
+        d = start[ok].dt.normalize().values.astype("datetime64[D]")
+        years = pd.DatetimeIndex(d).year
+        unknown = ~np.isin(years, self.years)
+        if unknown.any():
+            self._check(pd.Timestamp(d[unknown][0]).date())
+        ordinals = d.astype(np.int64)
+        idx = np.searchsorted(self._workday_ordinals, ordinals, side="right") + days[ok].to_numpy(dtype=np.int64) - 1
+        if (idx >= len(self._workday_ordinals)).any():
+            raise CalendarError(f"a deadline runs past {self.years[-1]}-12-31, the end of the known calendar")
+        due = self._workday_ordinals[idx].astype("datetime64[D]").astype("datetime64[ns]")
+        out[ok] = due + np.timedelta64(86399, "s")
+        return out
+
+    def workdays_in(self, first: date, last: date) -> int:
+        """Number of working days in [first, last] (0 when last < first)."""
+        if last < first:
+            return 0
+        self._check(first)
+        self._check(last)
+        a = np.datetime64(first, "D").astype(np.int64)
+        b = np.datetime64(last, "D").astype(np.int64)
+        return int(np.searchsorted(self._workday_ordinals, b, side="right") - np.searchsorted(self._workday_ordinals, a, side="left"))
+
+    def workdays_between(self, first: date, last: date) -> list[date]:
+        """The working days in [first, last]."""
+        if last < first:
+            return []
+        self._check(first)
+        self._check(last)
+        a = np.datetime64(first, "D").astype(np.int64)
+        b = np.datetime64(last, "D").astype(np.int64)
+        lo = np.searchsorted(self._workday_ordinals, a, side="left")
+        hi = np.searchsorted(self._workday_ordinals, b, side="right")
+        return [x.astype("datetime64[D]").astype(date) for x in self._workday_ordinals[lo:hi]]
+
+
+def end_of_day(d: date) -> datetime:
+    """23:59:59 of ``d`` (deadlines given as a date mean the end of that day)."""
+    return datetime.combine(d, END_OF_DAY)
+
+
+@lru_cache(maxsize=8)
+def _cached(holidays: tuple, workdays: tuple, years: tuple) -> WorkCalendar:
+    return WorkCalendar(holidays, workdays, years)
+
+
+def calendar_for(settings) -> WorkCalendar:
+    """The working-day calendar of a deployment (package schedule + its overrides)."""
+    return _cached(tuple(settings.holidays), tuple(settings.workdays), tuple(settings.calendar_years))
+
+
+def next_day(d: date) -> date:
+    return d + timedelta(days=1)

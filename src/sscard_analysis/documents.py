@@ -1,0 +1,99 @@
+"""Document deadlines and lateness (3.7(1), 表2; DATA_CONTRACT 3; CONTRACT_RULES C).
+
+Each purchaser request has a first-draft deadline (the end of the N-th working
+day after the request day, N by type and difficulty; or ``deadline_on`` when
+given, as for 来文办阅 and 会议材料) and, when comments came back, a revision
+deadline (1 working day after the comments, 表2 note 1). Each stage is a task
+that can be late (3.7(1): "每项工作任务或每份文件"). An approved extension
+(延期报备) is never late.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+
+from .calendar import WorkCalendar, end_of_day
+from .config import REVISION_DAYS, Settings
+from .periods import Period
+
+STAGE_COLUMNS = ["doc_id", "doc_type", "title", "stage", "deadline", "done_at", "extension"]
+
+
+def document_stages(docs: pd.DataFrame, settings: Settings, cal: WorkCalendar) -> pd.DataFrame:
+    """One row per deadline: the first draft and, where comments came, the revision.
+
+    ``deadline`` is NaT when none can be set (来文办阅/会议材料 without deadline_on).
+    """
+    rows = []
+    for d in docs.itertuples(index=False):
+        extension = bool(d.extension_approved) if isinstance(d.extension_approved, bool) else False
+        if pd.notna(d.deadline_on):
+            deadline = d.deadline_on
+        else:
+            days = settings.doc_days.get(d.doc_type, {}).get(d.difficulty if isinstance(d.difficulty, str) else "中等")
+            deadline = pd.Timestamp(end_of_day(cal.add_workdays(d.requested_at.date(), days))) if days else pd.NaT
+        rows.append((d.doc_id, d.doc_type, d.title, "初稿", deadline, d.submitted_at, extension))
+        if pd.notna(d.revision_requested_at):
+            rdeadline = pd.Timestamp(end_of_day(cal.add_workdays(d.revision_requested_at.date(), REVISION_DAYS)))
+            rows.append((d.doc_id, d.doc_type, d.title, "修改", rdeadline, d.revised_at, extension))
+    out = pd.DataFrame(rows, columns=STAGE_COLUMNS)
+    for c in ("deadline", "done_at"):
+        out[c] = pd.to_datetime(out[c])
+    return out
+
+
+def _days(first: date, last: date, basis: str, cal: WorkCalendar) -> int:
+    if last < first:
+        return 0
+    return cal.workdays_in(first, last) if basis == "working" else (last - first).days + 1
+
+
+def lateness(stages: pd.DataFrame, period: Period, basis: str, cal: WorkCalendar) -> pd.DataFrame:
+    """Late stages with their late days inside the period.
+
+    A stage is late when done (by the cut-off) after its deadline, or still
+    not done at the cut-off past its deadline. Late days count from the day
+    after the deadline through the day it was done (or the cut-off day), in
+    working days (``basis="working"``) or calendar days; a late stage whose
+    span holds no working day counts 1 day, on the day it was done. Only days
+    inside the period are counted, so months add up to the year.
+
+    Returns columns of ``stages`` plus ``late_in_period`` (its deadline falls
+    in the period) and ``late_days`` (days inside the period).
+    """
+    cut = period.as_of
+    s = stages[stages["deadline"].notna() & ~stages["extension"] & (stages["deadline"] < cut)].copy()
+    done = s["done_at"].where(s["done_at"] <= cut)
+    s = s[done.isna() | (done > s["deadline"])].copy()
+    s["done_eff"] = done
+    if s.empty:
+        return s.assign(late_in_period=pd.Series(dtype=bool), late_days=pd.Series(dtype=int))
+    first_p, last_p = period.start, min(period.end, cut.date())
+    late_days = []
+    for r in s.itertuples():
+        first = r.deadline.date() + timedelta(days=1)
+        last = r.done_eff.date() if pd.notna(r.done_eff) else cut.date()
+        total = _days(first, last, basis, cal)
+        if total == 0:
+            late_days.append(1 if first_p <= last <= last_p else 0)
+        else:
+            late_days.append(_days(max(first, first_p), min(last, last_p), basis, cal))
+    s["late_days"] = late_days
+    s["late_in_period"] = (s["deadline"] >= period.start_dt) & (s["deadline"] <= period.end_dt)
+    return s
+
+
+def document_kpis(docs: pd.DataFrame, period: Period, settings: Settings, cal: WorkCalendar) -> dict:
+    """The ``documents`` block: ``late`` (late tasks whose deadline falls in the period) and
+    ``late_days`` (days of lateness inside the period, from any task), plus the period's requests."""
+    stages = document_stages(docs, settings, cal)
+    late = lateness(stages, period, settings.late_day_basis, cal)
+    requested = docs[(docs["requested_at"] >= period.start_dt) & (docs["requested_at"] <= period.end_dt)]
+    return {
+        "requested": len(requested),
+        "late": int(late["late_in_period"].sum()),
+        "late_days": int(late["late_days"].sum()),
+        "no_deadline": int(stages["deadline"].isna().sum()),
+    }

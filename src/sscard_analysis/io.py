@@ -1,0 +1,850 @@
+"""Reading messy ledger exports into typed frames plus a quarantine.
+
+Implements DATA_CONTRACT.md section 1: files are found by name prefix (or by
+their headers), read from xlsx/xls/csv in any of the listed encodings, their
+header row found under any title rows, headers matched through synonyms,
+summary and blank rows dropped and counted, every value typed, and every row
+that cannot be used quarantined with file, sheet, Excel row and reason. The
+counts always reconcile: rows read = accepted + quarantined + dropped.
+
+Input files are never modified. Parsed files are cached as parquet under
+:func:`sscard_analysis.config.cache_dir`, keyed by the file's content hash.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io as _io
+import json
+import os
+import re
+import unicodedata
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import ledgers as L
+from .config import Settings, cache_dir, load_settings
+from .privacy import check_ids, normalize_id, normalize_phone, scrub_text
+
+PARSER_VERSION = "1"
+DATA_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv", ".txt"}
+HEADER_SEARCH_ROWS = 30
+SUMMARY_WORDS = ("合计", "总计", "小计", "制表", "审核人", "填表人", "统计人", "负责人：", "负责人:")
+EXCEL_ERRORS = re.compile(r"^#(?:N/A|REF!|VALUE!|DIV/0!|NAME\?|NUM!|NULL!|GETTING_DATA)$")
+_WS = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
+
+
+class FatalInputError(Exception):
+    """A file that cannot be read at all (named in the message)."""
+
+
+@dataclass
+class FileRecord:
+    """What happened to one input file (the data-quality record)."""
+
+    file: str
+    ledger: str | None
+    sheet: str = ""
+    header_row: int = 0  # Excel row number of the header (0: none found)
+    title_rows: int = 0  # rows above the header (banners, blanks)
+    rows_read: int = 0  # rows below the header
+    accepted: int = 0
+    quarantined: int = 0
+    dropped_blank: int = 0
+    dropped_summary: int = 0
+    dropped_duplicate: int = 0
+    warnings: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def dropped(self) -> int:
+        return self.dropped_blank + self.dropped_summary + self.dropped_duplicate
+
+    def reconciles(self) -> bool:
+        return self.rows_read == self.accepted + self.quarantined + self.dropped
+
+
+@dataclass
+class ParsedFile:
+    record: FileRecord
+    frame: pd.DataFrame  # accepted rows, typed, with _sheet and _row
+    quarantine: list[dict]
+    warnings: list[dict]
+
+
+@dataclass
+class DataSet:
+    """Everything read from one data folder."""
+
+    data_dir: Path
+    settings: Settings
+    frames: dict[str, pd.DataFrame]
+    files: list[FileRecord]
+    quarantine: pd.DataFrame
+    warnings: pd.DataFrame
+    ignored: list[tuple[str, str]]
+    input_hashes: dict[str, str]
+
+    def __getitem__(self, ledger: str) -> pd.DataFrame:
+        return self.frames[ledger]
+
+    def has(self, ledger: str) -> bool:
+        """Whether the folder holds a file for ``ledger`` (an empty file counts)."""
+        return any(r.ledger == ledger for r in self.files)
+
+    def summary(self) -> pd.DataFrame:
+        """Per-ledger reconciliation: files, rows read, accepted, quarantined, dropped, warnings."""
+        rows = []
+        for name, ledger in L.LEDGERS.items():
+            recs = [r for r in self.files if r.ledger == name]
+            rows.append({
+                "ledger": name,
+                "台账": ledger.zh,
+                "files": len(recs),
+                "rows_read": sum(r.rows_read for r in recs),
+                "accepted": sum(r.accepted for r in recs),
+                "quarantined": sum(r.quarantined for r in recs),
+                "dropped_blank": sum(r.dropped_blank for r in recs),
+                "dropped_summary": sum(r.dropped_summary for r in recs),
+                "dropped_duplicate": sum(r.dropped_duplicate for r in recs),
+                "warnings": sum(r.warnings for r in recs),
+            })
+        return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- discovery
+
+
+def discover(data_dir: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Data files under ``data_dir`` (any depth, sorted) and the files ignored with a reason."""
+    files, ignored = [], []
+    for path in sorted(Path(data_dir).rglob("*")):
+        if not path.is_file():
+            continue
+        rel = str(path.relative_to(data_dir))
+        if path.name.startswith("~$") or path.name.startswith(".~lock"):
+            ignored.append((rel, "Office 锁文件 (lock file)"))
+        elif path.name.startswith(".") or path.name == "sscard.toml":
+            continue
+        elif path.suffix.lower() not in DATA_SUFFIXES:
+            ignored.append((rel, f"不支持的文件类型 {path.suffix or '(无扩展名)'}"))
+        else:
+            files.append(path)
+    return files, ignored
+
+
+# ---------------------------------------------------------------- raw tables
+
+
+def _sniff(path: Path, head: bytes) -> str:
+    """'xlsx', 'ole', or 'text'; fatal for HTML/XML pages and encrypted workbooks."""
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        data = path.read_bytes()
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            raise FatalInputError(f"{path.name}: 工作簿已加密（设置了打开密码），请去掉密码后另存为 .xlsx 再放入数据目录")
+        return "ole"
+    stripped = head.lstrip(b"\xef\xbb\xbf\xff\xfe\xfe\xff\x00 \t\r\n").lower()
+    if stripped.startswith((b"<", b"<\x00")):
+        raise FatalInputError(
+            f"{path.name}: 不是 Excel 工作簿，而是另存为 {path.suffix} 的 HTML/XML 网页；请用 Excel 打开后另存为 .xlsx"
+        )
+    return "text"
+
+
+def _decode(data: bytes) -> str:
+    """UTF-16 (BOM), UTF-8 (with or without BOM; tried strictly first), else GB18030."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
+
+
+def _read_text(path: Path) -> list[list]:
+    text = _decode(path.read_bytes())
+    lines = [ln for ln in text.splitlines()[:20] if ln.strip()]
+    tabs = sum(ln.count("\t") for ln in lines)
+    commas = sum(ln.count(",") for ln in lines)
+    delim = "\t" if tabs > commas else ","
+    return [list(r) for r in csv.reader(_io.StringIO(text, newline=""), delimiter=delim)]
+
+
+def _pick_sheet(names: list[str], visible: list[bool], ledger: L.Ledger | None) -> int:
+    if ledger is not None:
+        prefixes = [L.normalize_header(p) for p in ledger.prefixes]
+        for i, name in enumerate(names):
+            if any(L.normalize_header(name).startswith(p) for p in prefixes):
+                return i
+    for i, vis in enumerate(visible):
+        if vis:
+            return i
+    return 0
+
+
+def _read_workbook(path: Path, ledger: L.Ledger | None) -> tuple[str, list[list], list[str]]:
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+    notes = []
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        meta = wb.sheets_metadata
+        names = [m.name for m in meta]
+        visible = [m.visible == SheetVisibleEnum.Visible and m.typ == SheetTypeEnum.WorkSheet for m in meta]
+        idx = _pick_sheet(names, visible, ledger)
+        sheet = wb.get_sheet_by_index(idx)
+        rows = sheet.to_python(skip_empty_area=False)
+        merged = sheet.merged_cell_ranges or []
+    except FatalInputError:
+        raise
+    except Exception as exc:  # calamine raises its own error types
+        raise FatalInputError(f"{path.name}: 无法打开工作簿（{type(exc).__name__}: {str(exc)[:120]}）") from None
+    # Merged cells: every cell of a merged range holds the top-left value (BAD_INPUTS 2).
+    for (r0, c0), (r1, c1) in merged:
+        if r0 >= len(rows):
+            continue
+        value = rows[r0][c0] if c0 < len(rows[r0]) else ""
+        for r in range(r0, min(r1, len(rows) - 1) + 1):
+            row = rows[r]
+            for c in range(c0, min(c1, len(row) - 1) + 1):
+                row[c] = value
+    if path.suffix.lower() == ".xls" and len(rows) == 65536:
+        notes.append("旧版 .xls 恰好 65,536 行：导出可能被截断，请改用 .xlsx 重新导出")
+    if len(names) > 1:
+        notes.append(f"工作簿有 {len(names)} 个工作表，读取的是“{names[idx]}”")
+    return names[idx], rows, notes
+
+
+def read_table(path: Path, ledger: L.Ledger | None) -> tuple[str, list[list], list[str]]:
+    """The raw cells of a file's sheet: (sheet name, rows, notes). Row i is Excel row i+1."""
+    with open(path, "rb") as fh:
+        head = fh.read(512)
+    if not head:
+        return "", [], ["空文件"]
+    kind = _sniff(path, head)
+    if kind == "text":
+        try:
+            return "", _read_text(path), []
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise FatalInputError(f"{path.name}: 无法解析文本文件（{exc}）") from None
+    return _read_workbook(path, ledger)
+
+
+# ---------------------------------------------------------------- headers
+
+
+def _header_index(ledger: L.Ledger) -> dict[str, str]:
+    idx: dict[str, str] = {}
+    for col in ledger.columns:
+        for h in col.headers():
+            idx.setdefault(L.normalize_header(h), col.name)
+    return idx
+
+
+def _map_headers(cells: list, index: dict[str, str]) -> list[str | None]:
+    return [index.get(L.normalize_header(c)) if _nonempty(c) else None for c in cells]
+
+
+def _nonempty(v) -> bool:
+    return not (v is None or v == "" or (isinstance(v, str) and not v.strip()))
+
+
+def find_header(rows: list[list], ledger: L.Ledger) -> tuple[int, list[str | None]] | None:
+    """Index of the first row holding all required columns, and that row's column mapping."""
+    index = _header_index(ledger)
+    required = {c.name for c in ledger.required}
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        mapped = _map_headers(row, index)
+        if required <= set(m for m in mapped if m):
+            return i, mapped
+    return None
+
+
+def _best_header_guess(rows: list[list], ledger: L.Ledger) -> tuple[int, list]:
+    index = _header_index(ledger)
+    best = (0, -1)
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        n = sum(1 for m in _map_headers(row, index) if m)
+        if n > best[1]:
+            best = (i, n)
+    return best[0], [str(c).strip() for c in rows[best[0]] if _nonempty(c)] if rows else []
+
+
+def guess_ledger(rows: list[list]) -> tuple[L.Ledger | None, list[str]]:
+    """The single ledger whose required columns all appear in one header row (else None, candidates)."""
+    hits = [lg for lg in L.LEDGERS.values() if find_header(rows, lg) is not None]
+    return (hits[0] if len(hits) == 1 else None), [h.name for h in hits]
+
+
+# ---------------------------------------------------------------- values
+
+
+def _types(s: pd.Series) -> np.ndarray:
+    return s.map(type).to_numpy()
+
+
+def _as_text(s: pd.Series) -> pd.Series:
+    """Cells as stripped text (None when empty); integral floats lose their '.0'."""
+    t = _types(s)
+    out = pd.Series(None, index=s.index, dtype=object)
+    is_str = t == str
+    if is_str.any():
+        v = s[is_str].str.strip()
+        out[is_str] = v.where(v != "", None)
+    is_float = t == float
+    if is_float.any():
+        f = s[is_float].astype(float)
+        integral = np.isfinite(f) & (f == np.floor(f)) & (f.abs() < 1e15)
+        out[is_float] = np.where(integral, f.map(lambda x: str(int(x)) if np.isfinite(x) else None), f.map(repr))
+    other = ~(is_str | is_float) & (s.notna().to_numpy())
+    if other.any():
+        out[other] = s[other].map(lambda v: v.isoformat(sep=" ") if isinstance(v, datetime) else (v.isoformat() if isinstance(v, (date, time)) else str(v)))
+    return out
+
+
+_DATE_RE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[\sT]*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?(?:\.\d+)?\s*秒?)?$"
+)
+_COMPACT_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:[\sT]*(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+_MONTH_RE = re.compile(r"^(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*月?|(\d{2}))$")
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+SERIAL_MIN, SERIAL_MAX = 32874, 73415  # Excel serials of 1990-01-01 and 2100-12-31
+
+
+def _from_serial(f: pd.Series) -> pd.Series:
+    ok = (f >= SERIAL_MIN) & (f <= SERIAL_MAX)
+    secs = (f.where(ok) * 86400).round()
+    return (_EXCEL_EPOCH + pd.to_timedelta(secs, unit="s")).where(ok)
+
+
+def _from_yyyymmdd(f: pd.Series) -> pd.Series:
+    ok = (f >= 19000101) & (f <= 21001231) & (f == np.floor(f))
+    return pd.to_datetime(f.where(ok).astype("Int64").astype(str), format="%Y%m%d", errors="coerce").where(ok)
+
+
+def parse_datetimes(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse a column of dates/times in every form DATA_CONTRACT 1 lists.
+
+    Returns (values, has_time): NaT where nothing could be read. Forms: Excel
+    datetimes, Excel serials (whole or fractional, rounded to the second),
+    ``2024-05-06``, ``2024/5/6``, ``2024.5.6``, ``2024年5月6日``, ``20240506``,
+    each with an optional ``14:03`` or ``14:03:27``.
+    """
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    has_time = pd.Series(False, index=s.index)
+    if s.empty:
+        return out, has_time
+    t = _types(s)
+    is_dt = (t == datetime) | (t == pd.Timestamp)
+    if is_dt.any():
+        v = pd.to_datetime(s[is_dt], errors="coerce").dt.round("s")
+        out[is_dt] = v
+        has_time[is_dt] = (v - v.dt.normalize()) != pd.Timedelta(0)
+    is_date = t == date
+    if is_date.any():
+        out[is_date] = pd.to_datetime(s[is_date].map(lambda d: datetime(d.year, d.month, d.day)))
+    is_num = (t == float) | (t == int)
+    if is_num.any():
+        f = s[is_num].astype(float)
+        v = _from_yyyymmdd(f).fillna(_from_serial(f))
+        out[is_num] = v
+        has_time[is_num] = ((f != np.floor(f)) & (f < SERIAL_MAX + 1)).to_numpy()
+    is_str = t == str
+    if is_str.any():
+        txt = s[is_str].str.normalize("NFKC").str.strip()
+        parts = txt.str.extract(_DATE_RE)
+        compact = txt.str.extract(_COMPACT_RE)
+        parts = parts.fillna(compact) if len(parts) else parts
+        parts = parts.where(parts[0].notna(), compact)
+        nums = parts.apply(pd.to_numeric, errors="coerce")
+        v = pd.to_datetime(
+            {"year": nums[0], "month": nums[1], "day": nums[2],
+             "hour": nums[3].fillna(0), "minute": nums[4].fillna(0), "second": nums[5].fillna(0)},
+            errors="coerce",
+        )
+        # Excel serials that arrived as text ("45356" or "45356.5").
+        serial_txt = pd.to_numeric(txt.where(v.isna() & txt.str.fullmatch(r"\d{5}(?:\.\d+)?")), errors="coerce")
+        v = v.fillna(_from_serial(serial_txt))
+        out[is_str] = v
+        has_time[is_str] = (nums[3].notna() | (serial_txt.notna() & (serial_txt != np.floor(serial_txt)))).to_numpy()
+    return out, has_time
+
+
+def _parse_months(s: pd.Series) -> pd.Series:
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    t = _types(s)
+    is_str = t == str
+    if is_str.any():
+        txt = s[is_str].str.normalize("NFKC").str.strip()
+        m = txt.str.extract(_MONTH_RE)
+        month = pd.to_numeric(m[1].fillna(m[2]), errors="coerce")
+        year = pd.to_numeric(m[0], errors="coerce")
+        out[is_str] = pd.to_datetime({"year": year, "month": month, "day": 1}, errors="coerce")
+    rest = ~is_str
+    if rest.any():
+        v, _ = parse_datetimes(s[rest])
+        out[rest] = v.dt.to_period("M").dt.to_timestamp()
+    return out
+
+
+def _enum_index(values: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    idx = {}
+    for canon, syns in values.items():
+        for v in (canon, *syns):
+            idx[L.normalize_value(v)] = canon
+    return idx
+
+
+def _normalized(text: pd.Series) -> pd.Series:
+    return text.str.normalize("NFKC").str.replace(_WS, "", regex=True).str.casefold()
+
+
+def _parse_numbers(text: pd.Series) -> pd.Series:
+    cleaned = text.str.normalize("NFKC").str.replace(r"[,\s]", "", regex=True).str.rstrip("份次人天")
+    return pd.to_numeric(cleaned, errors="coerce")
+
+
+class _Problems:
+    """Collects quarantine reasons and warnings by row position."""
+
+    def __init__(self, n: int) -> None:
+        self.reasons: list[list[str]] = [[] for _ in range(n)]
+        self.warnings: list[tuple[int, str, str]] = []
+
+    def quarantine(self, mask: np.ndarray, col: L.Column, reason_of) -> None:
+        for pos in np.flatnonzero(mask):
+            self.reasons[pos].append(f"{col.zh}({col.name}): {reason_of(pos)}")
+
+    def warn(self, mask: np.ndarray, col: L.Column, reason_of) -> None:
+        for pos in np.flatnonzero(mask):
+            self.warnings.append((int(pos), col.name, f"{col.zh}: {reason_of(pos)}"))
+
+
+def _shown(raw: pd.Series, col: L.Column):
+    """The raw value as it may appear in a message (never personal data)."""
+    if col.kind in L.PERSONAL_KINDS:
+        return lambda pos: "（个人信息，不显示）"
+
+    def f(pos: int) -> str:
+        v = raw.iloc[pos]
+        return f"“{scrub_text(str(v))[:40]}”"
+
+    return f
+
+
+def _convert(col: L.Column, raw: pd.Series, problems: _Problems, today: date) -> pd.Series:
+    """Type one column; record quarantine reasons (required) or warnings (optional)."""
+    text = _as_text(raw)
+    empty = text.isna().to_numpy()
+    is_error = text.fillna("").str.fullmatch(EXCEL_ERRORS.pattern).to_numpy()
+    shown = _shown(raw, col)
+    bad = np.zeros(len(raw), dtype=bool)  # a value was present but unusable
+    why = "无法识别"
+
+    if col.kind in (L.TEXT, L.KEYTEXT, L.NAME):
+        value = text.where(~is_error, None)
+        bad = is_error
+        why = "Excel 错误值"
+        if col.kind == L.KEYTEXT:
+            value = value.str.replace(r"^(\d+)\.0+$", r"\1", regex=True).str.normalize("NFKC")
+    elif col.kind in (L.DATETIME, L.DATE):
+        value, has_time = parse_datetimes(raw)
+        if col.deadline:
+            midnight = value.notna() & ~has_time & (value == value.dt.normalize())
+            value = value.where(~midnight, value + pd.Timedelta(seconds=86399))
+        if col.kind == L.DATE:
+            value = value.dt.normalize()
+        bad = ~empty & value.isna().to_numpy()
+        why = "无法识别的日期"
+    elif col.kind == L.MONTH:
+        value = _parse_months(raw)
+        bad = ~empty & value.isna().to_numpy()
+        why = "无法识别的月份"
+    elif col.kind in (L.ENUM, L.BOOL):
+        values = col.values if col.kind == L.ENUM else L.YES_NO
+        mapped = _normalized(text.fillna("")).map(_enum_index(values))
+        bad = ~empty & mapped.isna().to_numpy()
+        if col.open_enum:
+            unknown = bad.copy()
+            problems.warn(unknown, col, lambda p: f"{shown(p)} 不在名录内，按原文保留")
+            value = mapped.where(~pd.Series(unknown, index=raw.index), text)
+            bad = np.zeros(len(raw), dtype=bool)
+        else:
+            value = mapped
+            if col.kind == L.BOOL:
+                value = value.map({"是": True, "否": False}).astype(object)
+        why = "不在可选值内"
+    elif col.kind in (L.INT, L.FLOAT):
+        t = _types(raw)
+        num = pd.to_numeric(raw.where((t == float) | (t == int)), errors="coerce")
+        from_text = _parse_numbers(text.where(num.isna()).fillna(""))
+        num = num.fillna(from_text)
+        out_of_range = num.notna() & (((num < col.lo) if col.lo is not None else False) | ((num > col.hi) if col.hi is not None else False))
+        if col.kind == L.INT:
+            out_of_range |= num.notna() & (num != np.floor(num))
+        num = num.where(~out_of_range)
+        bad = ~empty & num.isna().to_numpy()
+        value = num.astype("Int64") if col.kind == L.INT else num.astype(float)
+        why = "不是有效数字或超出范围"
+    elif col.kind == L.ID_NUMBER:
+        t = _types(raw)
+        as_number = (t == float) | (t == int)
+        problems.warn(as_number & ~empty, col, lambda p: "身份证号被 Excel 存成数字，后几位已丢失，已置空")
+        ids = text.where(~as_number & ~empty, None)
+        present = ids.notna()
+        norm = ids[present].map(normalize_id)
+        reasons = check_ids(norm, today)
+        value = pd.Series(None, index=raw.index, dtype=object)
+        value[present] = norm.where(reasons.isna(), None)
+        badmask = pd.Series(False, index=raw.index)
+        badmask[present] = reasons.notna()
+        rs = pd.Series("", index=raw.index)
+        rs[present] = reasons.fillna("")
+        problems.warn(badmask.to_numpy(), col, lambda p: f"{rs.iloc[p]}，已置空")
+        return value
+    elif col.kind == L.PHONE:
+        uniq = {v: normalize_phone(v) for v in pd.unique(text.dropna())}
+        value = text.map(lambda v: uniq[v][0] if v is not None and v in uniq else None)
+        badmask = text.map(lambda v: v is not None and v in uniq and uniq[v][1] is not None).to_numpy(dtype=bool)
+        problems.warn(badmask, col, lambda p: "电话号码格式无法识别，已置空")
+        return value
+    else:  # pragma: no cover - every kind is handled above
+        raise ValueError(col.kind)
+
+    bad = np.asarray(bad, dtype=bool)
+    if col.required:
+        problems.quarantine(bad, col, lambda p: f"{why} {shown(p)}")
+        problems.quarantine(empty, col, lambda p: "缺少" + ("主键" if col.name in _KEY_COLS else "必填值"))
+    else:
+        problems.warn(bad, col, lambda p: f"{why} {shown(p)}，已置空")
+    return value
+
+
+_KEY_COLS = {k for lg in L.LEDGERS.values() for k in lg.key}
+
+
+# ---------------------------------------------------------------- one file
+
+
+def _is_summary_row(row: list) -> bool:
+    for v in row:
+        if _nonempty(v):
+            return isinstance(v, str) and L.normalize_header(v).startswith(tuple(L.normalize_header(w) for w in SUMMARY_WORDS))
+    return False
+
+
+_COUNT_IN_TEXT = re.compile(r"共\s*(\d+)\s*(?:条|件|笔|行|个|项|宗)")
+
+
+def _declared_count(row: list, key_pos: int | None) -> int | None:
+    """A row count stated by a 合计 row: 'xx 共 N 条', or a number under the key column."""
+    for v in row:
+        if isinstance(v, str):
+            m = _COUNT_IN_TEXT.search(unicodedata.normalize("NFKC", v))
+            if m:
+                return int(m.group(1))
+    if key_pos is not None and key_pos < len(row):
+        v = row[key_pos]
+        if isinstance(v, (int, float)) and float(v).is_integer():
+            return int(v)
+        if isinstance(v, str) and v.strip().isdigit():
+            return int(v.strip())
+    return None
+
+
+def parse_file(path: Path, rel: str, ledger: L.Ledger | None, today: date | None = None) -> ParsedFile:
+    """Read one file into accepted rows, quarantine and warnings (no cross-file logic)."""
+    today = today or date.today()
+    sheet, rows, notes = read_table(path, ledger)
+    if ledger is None:
+        ledger, candidates = guess_ledger(rows)
+        if ledger is None:
+            raise _Unassigned("表头同时符合多个台账: " + ", ".join(candidates) if candidates else "文件名与表头都无法对应任何台账")
+    rec = FileRecord(file=rel, ledger=ledger.name, sheet=sheet, notes=notes)
+    if not rows:
+        return ParsedFile(rec, _empty_frame(ledger), [], [])
+    found = find_header(rows, ledger)
+    if found is None:
+        guess_row, headers = _best_header_guess(rows, ledger)
+        index = _header_index(ledger)
+        have = set(m for m in _map_headers(rows[guess_row], index) if m)
+        missing = [f"{c.zh}({c.name})" for c in ledger.required if c.name not in have]
+        raise FatalInputError(
+            f"{rel}: 缺少必填列 {', '.join(missing)}；在第 {guess_row + 1} 行找到的表头: {', '.join(headers[:40]) or '（无）'}"
+        )
+    h, mapped = found
+    width = max(len(r) for r in rows)
+    # A second header row (sub-headers under a merged banner): its cells name known columns.
+    nxt = rows[h + 1] if h + 1 < len(rows) else []
+    index = _header_index(ledger)
+    nxt_mapped = _map_headers(nxt, index)
+    key_pos = mapped.index(ledger.key[0]) if ledger.key[0] in mapped else None
+    if nxt and key_pos is not None and key_pos < len(nxt) and L.normalize_header(nxt[key_pos]) == L.normalize_header(rows[h][key_pos]):
+        mapped = [b or a for a, b in zip(mapped + [None] * (len(nxt_mapped) - len(mapped)), nxt_mapped)]
+        header_cells = [n if _nonempty(n) else o for o, n in zip(list(rows[h]) + [""] * width, list(nxt) + [""] * width)]
+        data_start = h + 2
+    else:
+        header_cells = list(rows[h]) + [""] * (width - len(rows[h]))
+        data_start = h + 1
+    rec.header_row = h + 1
+    rec.title_rows = h
+    # Column names: canonical where matched (first occurrence), else the header as written.
+    names, seen = [], set()
+    for i in range(width):
+        m = mapped[i] if i < len(mapped) else None
+        if m and m not in seen:
+            names.append(m)
+            seen.add(m)
+        else:
+            label = str(header_cells[i]).strip() if i < len(header_cells) and _nonempty(header_cells[i]) else f"列{i + 1}"
+            if m:
+                rec.notes.append(f"表头“{label}”重复出现，后一列作为附加列保留")
+                label = f"{label}(重复)"
+            while label in names or label in seen:
+                label += "_"
+            names.append(label)
+    body = [list(r) + [""] * (width - len(r)) for r in rows[data_start:]]
+    rec.rows_read = len(body)
+    excel_rows = np.arange(data_start + 1, data_start + 1 + len(body))
+    blank = np.array([not any(_nonempty(v) for v in r) for r in body], dtype=bool)
+    summary = np.array([(not blank[i]) and _is_summary_row(r) for i, r in enumerate(body)], dtype=bool)
+    rec.dropped_blank = int(blank.sum())
+    rec.dropped_summary = int(summary.sum())
+    keep = ~(blank | summary)
+    for i in np.flatnonzero(summary):
+        declared = _declared_count(body[i], key_pos)
+        actual = int(keep[:i].sum())
+        if declared is not None and declared != actual:
+            rec.notes.append(f"第 {excel_rows[i]} 行合计写 {declared} 条，实际读到 {actual} 条数据行")
+    frame = pd.DataFrame([r for r, k in zip(body, keep) if k], columns=names, dtype=object)
+    rows_no = excel_rows[keep]
+    problems = _Problems(len(frame))
+    out = pd.DataFrame(index=frame.index)
+    for col in ledger.columns:
+        if col.name in frame.columns:
+            out[col.name] = _convert(col, frame[col.name], problems, today)
+        else:
+            out[col.name] = pd.Series(None, index=frame.index, dtype=_EMPTY_DTYPES.get(col.kind, object))
+    for extra in [c for c in frame.columns if c not in ledger._by_name]:
+        out[extra] = _as_text(frame[extra]).astype(object)
+    out[L.SRC_SHEET] = sheet
+    out[L.SRC_ROW] = rows_no.astype(np.int64)
+
+    q_mask = np.array([bool(r) for r in problems.reasons], dtype=bool)
+    quarantine = [
+        {"file": rel, "sheet": sheet, "row": int(rows_no[p]), "ledger": ledger.name, "reason": "；".join(problems.reasons[p])}
+        for p in np.flatnonzero(q_mask)
+    ]
+    warnings = [
+        {"file": rel, "sheet": sheet, "row": int(rows_no[p]), "ledger": ledger.name, "column": c, "reason": r}
+        for p, c, r in problems.warnings
+        if not q_mask[p]
+    ]
+    good = out[~q_mask]
+    # Duplicates inside one file: identical repeats dropped quietly; conflicting ones warned, the later wins.
+    key = list(ledger.key)
+    dup_key = good.duplicated(subset=key, keep="last")
+    if dup_key.any():
+        content = [c for c in good.columns if c not in (L.SRC_SHEET, L.SRC_ROW)]
+        identical = good.astype(str).duplicated(subset=content, keep="last")
+        dropped_rows = set(good.loc[dup_key, L.SRC_ROW].tolist())
+        warnings = [w for w in warnings if w["row"] not in dropped_rows]
+        for idx in good.index[dup_key & ~identical]:
+            later = good.loc[good.index > idx]
+            later = later[(later[key] == good.loc[idx, key]).all(axis=1)]
+            warnings.append({
+                "file": rel, "sheet": sheet, "row": int(good.at[idx, L.SRC_ROW]), "ledger": ledger.name, "column": ",".join(key),
+                "reason": f"同一文件内主键重复且内容不同，以第 {int(later[L.SRC_ROW].iloc[-1])} 行为准",
+            })
+        good = good[~dup_key]
+        rec.dropped_duplicate = int(dup_key.sum())
+    rec.quarantined = int(q_mask.sum())
+    rec.accepted = len(good)
+    rec.warnings = len(warnings)
+    return ParsedFile(rec, good.reset_index(drop=True), quarantine, warnings)
+
+
+class _Unassigned(Exception):
+    """A file no ledger can claim (listed as ignored)."""
+
+
+_EMPTY_DTYPES = {L.DATETIME: "datetime64[ns]", L.DATE: "datetime64[ns]", L.MONTH: "datetime64[ns]", L.FLOAT: float, L.INT: "Int64"}
+
+
+def _empty_frame(ledger: L.Ledger) -> pd.DataFrame:
+    cols = {c.name: pd.Series(dtype=_EMPTY_DTYPES.get(c.kind, object)) for c in ledger.columns}
+    cols[L.SRC_SHEET] = pd.Series(dtype=object)
+    cols[L.SRC_ROW] = pd.Series(dtype=np.int64)
+    return pd.DataFrame(cols)
+
+
+# ---------------------------------------------------------------- cache
+
+
+def _file_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _cache_paths(digest: str, ledger: str | None) -> tuple[Path, Path]:
+    base = cache_dir() / f"{digest[:32]}-{ledger or 'auto'}-v{PARSER_VERSION}"
+    return base.with_suffix(".parquet"), base.with_suffix(".json")
+
+
+def _for_parquet(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for c in out.columns:
+        if out[c].dtype == object:
+            vals = out[c].dropna()
+            if len(vals) and not vals.map(lambda v: isinstance(v, (str, bool))).all():
+                out[c] = out[c].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+    return out
+
+
+def _cache_load(digest: str, ledger: str | None, rel: str) -> ParsedFile | None:
+    pq, meta = _cache_paths(digest, ledger)
+    if not (pq.is_file() and meta.is_file()):
+        return None
+    try:
+        m = json.loads(meta.read_text(encoding="utf-8"))
+        frame = pd.read_parquet(pq)
+    except Exception:
+        return None
+    rec = FileRecord(**m["record"])
+    rec.file = rel
+    for item in m["quarantine"] + m["warnings"]:
+        item["file"] = rel
+    return ParsedFile(rec, frame, m["quarantine"], m["warnings"])
+
+
+def _cache_store(digest: str, ledger: str | None, parsed: ParsedFile) -> None:
+    pq, meta = _cache_paths(digest, ledger)
+    try:
+        pq.parent.mkdir(parents=True, exist_ok=True)
+        tmp = pq.with_suffix(f".tmp{os.getpid()}")
+        _for_parquet(parsed.frame).to_parquet(tmp, index=False)
+        os.replace(tmp, pq)
+        tmpm = meta.with_suffix(f".tmp{os.getpid()}")
+        tmpm.write_text(json.dumps({"record": asdict(parsed.record), "quarantine": parsed.quarantine, "warnings": parsed.warnings}, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmpm, meta)
+    except OSError:
+        pass  # a read-only cache folder only costs speed
+
+
+def _parse_job(args: tuple) -> ParsedFile | str:
+    path, rel, ledger_name = args
+    try:
+        return parse_file(path, rel, L.LEDGERS[ledger_name] if ledger_name else None)
+    except _Unassigned as exc:
+        return "unassigned:" + str(exc)
+    except FatalInputError as exc:
+        return "fatal:" + str(exc)
+
+
+# ---------------------------------------------------------------- the folder
+
+
+def load(data_dir: Path | str, settings: Settings | None = None, use_cache: bool = True, workers: int | None = None) -> DataSet:
+    """Read every ledger file of a data folder.
+
+    Parameters
+    ----------
+    data_dir : the folder (any depth).
+    settings : contract settings; read from ``sscard.toml`` in the folder when None.
+    use_cache : reuse parsed files from the cache when their content is unchanged.
+    workers : processes for parsing uncached files (default: up to 2 when there is enough to do).
+
+    Raises
+    ------
+    FatalInputError
+        A file cannot be opened, is not what its extension says, is encrypted,
+        or lacks a required column (the message names the file and column).
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise FatalInputError(f"{data_dir}: 数据目录不存在")
+    settings = settings or load_settings(data_dir)
+    paths, ignored = discover(data_dir)
+    jobs, results, hashes = [], {}, {}
+    for path in paths:
+        rel = str(path.relative_to(data_dir))
+        ledger = L.ledger_for_prefix(path.stem)
+        digest = _file_hash(path)
+        hashes[rel] = digest
+        cached = _cache_load(digest, ledger.name if ledger else None, rel) if use_cache else None
+        if cached is not None:
+            results[rel] = cached
+        else:
+            jobs.append((path, rel, ledger.name if ledger else None, digest))
+    big = sum(p.stat().st_size for p, *_ in jobs) > 4_000_000
+    n_workers = workers if workers is not None else (min(2, os.cpu_count() or 1) if len(jobs) > 1 and big else 1)
+    args = [(p, r, lg) for p, r, lg, _ in jobs]
+    if n_workers > 1:
+        with ProcessPoolExecutor(n_workers) as pool:
+            outputs = list(pool.map(_parse_job, args))
+    else:
+        outputs = [_parse_job(a) for a in args]
+    for (path, rel, ledger_name, digest), out in zip(jobs, outputs):
+        if isinstance(out, str):
+            kind, _, msg = out.partition(":")
+            if kind == "fatal":
+                raise FatalInputError(msg)
+            ignored.append((rel, msg))
+            continue
+        results[rel] = out
+        if use_cache:
+            _cache_store(digest, ledger_name, out)
+    return _assemble(data_dir, settings, results, ignored, hashes)
+
+
+def _assemble(data_dir: Path, settings: Settings, results: dict[str, ParsedFile], ignored, hashes) -> DataSet:
+    frames: dict[str, pd.DataFrame] = {}
+    quarantine, warnings = [], []
+    records = {rel: p.record for rel, p in results.items()}
+    for name, ledger in L.LEDGERS.items():
+        parts = []
+        for rel in sorted(r for r, p in results.items() if p.record.ledger == name):
+            p = results[rel]
+            f = p.frame.copy()
+            f.insert(0, L.SRC_FILE, rel)
+            parts.append(f)
+            quarantine += p.quarantine
+            warnings += p.warnings
+        if not parts:
+            frames[name] = _empty_frame(ledger).assign(**{L.SRC_FILE: pd.Series(dtype=object)})
+            continue
+        frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        # The same key in several files: the file whose path sorts last wins.
+        dup = frame.duplicated(subset=list(ledger.key), keep="last")
+        if dup.any():
+            for rel, n in frame.loc[dup, L.SRC_FILE].value_counts().items():
+                records[rel].dropped_duplicate += int(n)
+                records[rel].accepted -= int(n)
+            frame = frame[~dup].reset_index(drop=True)
+        frames[name] = _restore_types(frame, ledger)
+    q = pd.DataFrame(quarantine, columns=["file", "sheet", "row", "ledger", "reason"])
+    w = pd.DataFrame(warnings, columns=["file", "sheet", "row", "ledger", "column", "reason"])
+    files = [records[r] for r in sorted(records)]
+    return DataSet(data_dir, settings, frames, files, q, w, ignored, hashes)
+
+
+def _restore_types(frame: pd.DataFrame, ledger: L.Ledger) -> pd.DataFrame:
+    """Parquet round trips keep types, except booleans stored with None; make them object bools."""
+    for col in ledger.columns:
+        if col.kind == L.BOOL and col.name in frame and frame[col.name].dtype != object:
+            frame[col.name] = frame[col.name].astype(object)
+    return frame

@@ -1,0 +1,125 @@
+"""Reporting periods and the cut-off rule (DATA_CONTRACT 3 and 4).
+
+Periods: ``2024-W18`` (ISO week), ``2024-05``, ``2024-Q2``, ``2024``,
+``contract`` (the whole service period), ``contract-Q1`` … ``contract-Q4``
+(service quarters) and ``2024-05-06..2024-05-19`` (an explicit range).
+The cut-off (``as_of``) defaults to 23:59:59 of the period's last day or
+now, whichever is earlier.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from .calendar import end_of_day
+from .config import Settings, _add_months
+
+
+class PeriodError(ValueError):
+    """A period label or cut-off that cannot be read."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """A closed date range [start, end] with its label and cut-off."""
+
+    label: str
+    start: date
+    end: date
+    as_of: datetime
+
+    @property
+    def start_dt(self) -> datetime:
+        return datetime.combine(self.start, datetime.min.time())
+
+    @property
+    def end_dt(self) -> datetime:
+        """The last instant of the period that counts: its end of day, or the cut-off if earlier."""
+        return min(end_of_day(self.end), self.as_of)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "start": self.start.isoformat(), "end": self.end.isoformat(), "as_of": self.as_of.isoformat()}
+
+
+def _bounds(label: str, settings: Settings) -> tuple[date, date]:
+    s = label.strip()
+    if m := re.fullmatch(r"(\d{4})-W(\d{1,2})", s, re.I):
+        try:
+            start = date.fromisocalendar(int(m[1]), int(m[2]), 1)
+        except ValueError:
+            raise PeriodError(f"{label}: {m[1]} 年没有第 {m[2]} 周") from None
+        return start, start + timedelta(days=6)
+    if m := re.fullmatch(r"(\d{4})-(\d{1,2})", s):
+        y, mo = int(m[1]), int(m[2])
+        if not 1 <= mo <= 12:
+            raise PeriodError(f"{label}: 月份应为 01–12")
+        start = date(y, mo, 1)
+        return start, _add_months(start, 1) - timedelta(days=1)
+    if m := re.fullmatch(r"(\d{4})-Q([1-4])", s, re.I):
+        start = date(int(m[1]), 3 * int(m[2]) - 2, 1)
+        return start, _add_months(start, 3) - timedelta(days=1)
+    if m := re.fullmatch(r"(\d{4})", s):
+        return date(int(m[1]), 1, 1), date(int(m[1]), 12, 31)
+    if s.lower() == "contract":
+        return settings.start, settings.end
+    if m := re.fullmatch(r"contract-Q([1-4])", s, re.I):
+        q = int(m[1])
+        start = _add_months(settings.start, 3 * (q - 1))
+        return start, min(_add_months(settings.start, 3 * q) - timedelta(days=1), settings.end)
+    if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", s):
+        try:
+            a, b = date.fromisoformat(m[1]), date.fromisoformat(m[2])
+        except ValueError as exc:
+            raise PeriodError(f"{label}: {exc}") from None
+        if b < a:
+            raise PeriodError(f"{label}: 结束日期早于开始日期")
+        return a, b
+    raise PeriodError(
+        f"{label}: 无法识别的期间；可用 2024-W18、2024-05、2024-Q2、2024、contract、contract-Q1…Q4、2024-05-06..2024-05-19"
+    )
+
+
+def parse_as_of(text: str) -> datetime:
+    """``2024-05-20``, ``2024-05-20T10:00`` or ``2024-05-20 10:00:00`` (a date alone: end of that day)."""
+    t = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", t):
+            return end_of_day(date.fromisoformat(t))
+        return datetime.fromisoformat(t.replace(" ", "T"))
+    except ValueError:
+        raise PeriodError(f"--as-of {text}: 应为 2024-05-20 或 2024-05-20T10:00") from None
+
+
+def parse_period(label: str, settings: Settings | None = None, as_of: datetime | str | None = None, now: datetime | None = None) -> Period:
+    """A :class:`Period` from its label; the cut-off defaults to min(end of period, now)."""
+    settings = settings or Settings()
+    start, end = _bounds(label, settings)
+    if isinstance(as_of, str):
+        as_of = parse_as_of(as_of)
+    if as_of is None:
+        as_of = min(end_of_day(end), now or datetime.now().replace(microsecond=0))
+    return Period(label.strip(), start, end, as_of)
+
+
+def months_in(period: Period) -> list[str]:
+    """Labels of the calendar months that overlap the period (``2024-05`` …)."""
+    out, d = [], date(period.start.year, period.start.month, 1)
+    while d <= period.end:
+        out.append(f"{d.year}-{d.month:02d}")
+        d = _add_months(d, 1)
+    return out
+
+
+def latest_complete_month(today: date, settings: Settings) -> str:
+    """The last calendar month that ended before ``today``, clipped to the service period."""
+    first = date(today.year, today.month, 1)
+    last_end = min(first - timedelta(days=1), settings.end)
+    if last_end < settings.start:
+        last_end = min(_add_months(date(settings.start.year, settings.start.month, 1), 1) - timedelta(days=1), settings.end)
+    return f"{last_end.year}-{last_end.month:02d}"

@@ -1,0 +1,214 @@
+"""Personal data (PIPL): validation of ID and phone numbers, and masking.
+
+Masking wherever personal data is shown (DATA_CONTRACT section 4): an ID
+number keeps its last four characters, a mobile number ``138****5678``, a
+name its first character plus ``*`` per remaining character; inside free
+text, ID and phone patterns and the row's own citizen name are masked the
+same way.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
+_CHECK = "10X98765432"
+
+# Permit numbers kept as written (BAD_INPUTS 6): Hong Kong ID, Macau ID, Taiwan ID,
+# and the Mainland travel permits for Hong Kong/Macau (H/M + 8-10 digits) and Taiwan residents.
+_PERMIT = re.compile(
+    r"^(?:[A-Z]{1,2}\d{6}\(?[0-9A]\)?|[157]\d{6}\(?\d\)?|[A-Z][12]\d{8}|[HM]\d{8,10}|\d{8})$"
+)
+_ID18 = re.compile(r"^\d{17}[\dX]$")
+_ID15 = re.compile(r"^\d{15}$")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$|^[2-9]\d{6,7}$")
+
+
+def id_check_digit(first17: str) -> str:
+    """GB 11643 check character for the first 17 digits of a resident ID number."""
+    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS))
+    return _CHECK[total % 11]
+
+
+def _valid_birth(ymd: str, today: date) -> bool:
+    try:
+        born = date(int(ymd[:4]), int(ymd[4:6]), int(ymd[6:8]))
+    except ValueError:
+        return False
+    return date(1900, 1, 1) <= born <= today
+
+
+def normalize_id(text: str) -> str:
+    """Tidy an ID number as typed: NFKC (full-width digits), no spaces or leading ', upper-case X."""
+    s = unicodedata.normalize("NFKC", text).strip().lstrip("'").replace(" ", "")
+    return s.upper()
+
+
+def check_id(text: str, today: date | None = None) -> str | None:
+    """Return None when the (normalised) ID number is acceptable, else the reason.
+
+    Acceptable: an 18-digit resident ID (or residence permit) with a valid GB
+    11643 check digit and a possible birth date, the old 15-digit form with a
+    possible birth date, or a Hong Kong/Macau/Taiwan identity or permit
+    number (kept as written).
+    """
+    today = today or date.today()
+    if _ID18.match(text):
+        if not _valid_birth(text[6:14], today):
+            return "身份证号出生日期不合理"
+        if id_check_digit(text[:17]) != text[17]:
+            return "身份证号校验位错误"
+        return None
+    if _ID15.match(text):
+        return None if _valid_birth("19" + text[6:12], today) else "15位身份证号出生日期不合理"
+    if _PERMIT.match(text):
+        return None
+    return "证件号码格式无法识别"
+
+
+def check_ids(values: pd.Series, today: date | None = None) -> pd.Series:
+    """Vectorised :func:`check_id`: a Series of reasons (None where acceptable).
+
+    18-digit values are checked with numpy in bulk (checksum and birth date);
+    only the rare other forms go through :func:`check_id` one by one.
+    """
+    today = today or date.today()
+    out = pd.Series(None, index=values.index, dtype=object)
+    if values.empty:
+        return out
+    is18 = values.str.fullmatch(r"\d{17}[\dX]").fillna(False).astype(bool)
+    v18 = values[is18]
+    if len(v18):
+        raw = np.frombuffer("".join(v18.tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+        digits = (raw[:, :17] - 48).astype(np.int64)
+        check = np.array(list(_CHECK))[(digits * _WEIGHTS).sum(axis=1) % 11]
+        given = raw[:, 17].view("S1").astype(str)
+        births = pd.to_datetime(v18.str.slice(6, 14), format="%Y%m%d", errors="coerce")
+        bad_birth = (births.isna() | (births < pd.Timestamp(1900, 1, 1)) | (births > pd.Timestamp(today))).to_numpy()
+        reasons = np.where(bad_birth, "身份证号出生日期不合理", np.where(check != given, "身份证号校验位错误", None))
+        out.loc[v18.index] = reasons
+    rest = values[~is18]
+    if len(rest):
+        out.loc[rest.index] = [check_id(v, today) for v in rest]
+    return out
+
+
+def normalize_phone(text: str) -> tuple[str | None, str | None]:
+    """Normalise a phone cell; return (value, reason).
+
+    Strips +86/0086, hyphens, spaces and brackets. Mobile numbers (11 digits)
+    and landlines (020-…, or a 7-8 digit local number) are accepted; a cell
+    with two numbers keeps both, separated by ``/``. Anything else is
+    rejected with a reason (the caller blanks it, never "repairs" it).
+    """
+    s = unicodedata.normalize("NFKC", text).strip()
+    parts = [p for p in re.split(r"[/,;、，；|]+|\s{2,}|(?<=\d)\s+(?=(?:\+?86)?1\d{10})", s) if p.strip()]
+    if not parts:
+        return None, None
+    out = []
+    for part in parts:
+        p = re.sub(r"[\s\-()（）]", "", part)
+        p = re.sub(r"^(?:\+86|0086|86(?=1\d{10}$))", "", p)
+        if _MOBILE.match(p) or _LANDLINE.match(p):
+            out.append(p)
+        else:
+            return None, "电话号码格式无法识别"
+    return "/".join(out), None
+
+
+def mask_id(value: object) -> str:
+    """``440106199001011234`` -> ``**************1234`` (last four only)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
+        return ""
+    s = str(value)
+    return "*" * max(len(s) - 4, 0) + s[-4:]
+
+
+def mask_phone(value: object) -> str:
+    """Mobile ``13812345678`` -> ``138****5678``; a landline keeps its last four."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
+        return ""
+    parts = []
+    for p in str(value).split("/"):
+        if len(p) == 11 and p.startswith("1"):
+            parts.append(p[:3] + "****" + p[-4:])
+        else:
+            parts.append("*" * max(len(p) - 4, 0) + p[-4:])
+    return "/".join(parts)
+
+
+def mask_name(value: object) -> str:
+    """``张三`` -> ``张*``, ``欧阳娜娜`` -> ``欧***``; first character kept (DATA_CONTRACT 4)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
+        return ""
+    s = str(value).strip()
+    return s[:1] + "*" * (len(s) - 1)
+
+
+# ID-like: 17 digits + digit/X, or 15 digits; phone-like: mobile with optional +86 and
+# separators, or a landline 0xx(x)-xxxxxxx(x). Digits must not continue on either side.
+_TEXT_ID = re.compile(r"(?<![0-9A-Za-z])(\d{6})(?:\s?)(\d{8})(\d{3}[\dXx])(?![0-9])|(?<!\d)(\d{15})(?!\d)")
+_TEXT_MOBILE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
+_TEXT_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[\s-]?(\d{3,4})[\s-]?(\d{4})(?!\d)")
+
+
+def _mask_id_match(m: re.Match) -> str:
+    s = re.sub(r"\s", "", m.group(0))
+    return "*" * (len(s) - 4) + s[-4:]
+
+
+def scrub_text(text: object, names: tuple[str, ...] = ()) -> str:
+    """Mask ID and phone patterns, and the given names, inside free text."""
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return ""
+    s = str(text)
+    s = _TEXT_ID.sub(_mask_id_match, s)
+    s = _TEXT_MOBILE.sub(lambda m: m.group(1) + "****" + m.group(3), s)
+    s = _TEXT_LANDLINE.sub(lambda m: m.group(1) + "-****" + m.group(3), s)
+    for name in names:
+        if name and len(name) >= 2:
+            s = s.replace(name, mask_name(name))
+    return s
+
+
+def scrub_series(texts: pd.Series, names: pd.Series | None = None) -> pd.Series:
+    """Vectorised :func:`scrub_text`; ``names`` gives each row's own citizen name."""
+    s = texts.fillna("").astype(str)
+    s = s.str.replace(_TEXT_ID, _mask_id_match, regex=True)
+    s = s.str.replace(_TEXT_MOBILE, lambda m: m.group(1) + "****" + m.group(3), regex=True)
+    s = s.str.replace(_TEXT_LANDLINE, lambda m: m.group(1) + "-****" + m.group(3), regex=True)
+    if names is not None:
+        has = names.fillna("").astype(str).str.len() >= 2
+        for idx in s.index[has.to_numpy()]:
+            name = str(names.loc[idx])
+            s.loc[idx] = s.loc[idx].replace(name, mask_name(name))
+    return s
+
+
+def mask_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a ledger frame with every personal-data column masked and free text scrubbed."""
+    from .ledgers import LEDGERS, NAME, ID_NUMBER, PHONE, TEXT
+
+    out = frame.copy()
+    kinds: dict[str, str] = {}
+    for ledger in LEDGERS.values():
+        for col in ledger.columns:
+            kinds.setdefault(col.name, col.kind)
+    name_col = out["citizen_name"] if "citizen_name" in out else None
+    for col in out.columns:
+        kind = kinds.get(col)
+        if kind == ID_NUMBER:
+            out[col] = out[col].map(mask_id)
+        elif kind == PHONE:
+            out[col] = out[col].map(mask_phone)
+        elif kind == NAME:
+            out[col] = out[col].map(mask_name)
+        elif (kind in (TEXT, None)) and out[col].dtype == object:
+            out[col] = scrub_series(out[col], name_col)
+    return out
