@@ -143,12 +143,24 @@ def mask_phone(value: object) -> str:
     return "/".join(parts)
 
 
+COMPOUND_SURNAMES = (
+    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "令狐",
+    "夏侯", "轩辕", "端木", "西门", "南宫", "独孤", "百里", "呼延", "澹台", "公冶", "太史", "申屠", "闻人",
+    "濮阳", "淳于", "单于", "司空", "钟离", "赫连", "万俟", "第五", "谷梁", "拓跋", "左丘",
+)
+
+
 def mask_name(value: object) -> str:
-    """``张三`` -> ``张*``, ``欧阳娜娜`` -> ``欧***``; first character kept (DATA_CONTRACT 4)."""
+    """``张三`` -> ``张*``, ``欧阳娜娜`` -> ``欧阳**`` (DATA_CONTRACT 4).
+
+    The surname is kept (its first character; both characters of a compound
+    surname such as 欧阳), every other character becomes ``*``.
+    """
     if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
         return ""
     s = str(value).strip()
-    return s[:1] + "*" * (len(s) - 1)
+    keep = 2 if len(s) > 2 and s.startswith(COMPOUND_SURNAMES) else 1
+    return s[:keep] + "*" * (len(s) - keep)
 
 
 # ID-like: 17 digits + digit/X, or 15 digits; phone-like: mobile with optional +86 and
@@ -209,6 +221,6 @@ def mask_frame(frame: pd.DataFrame) -> pd.DataFrame:
             out[col] = out[col].map(mask_phone)
         elif kind == NAME:
             out[col] = out[col].map(mask_name)
-        elif (kind in (TEXT, None)) and out[col].dtype == object:
+        elif kind in (TEXT, None) and (out[col].dtype == object or pd.api.types.is_string_dtype(out[col])):
             out[col] = scrub_series(out[col], name_col)
     return out

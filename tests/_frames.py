@@ -1,0 +1,21 @@
+"""Inline ledger frames shaped as the reader returns them (every column, typed)."""
+
+import pandas as pd
+
+from sscard_analysis import ledgers as L
+
+_DT = (L.DATETIME, L.DATE, L.MONTH)
+
+
+def ledger_frame(ledger: str, rows: list[dict]) -> pd.DataFrame:
+    spec = L.LEDGERS[ledger]
+    data = {}
+    for col in spec.columns:
+        values = [r.get(col.name) for r in rows]
+        if col.kind in _DT:
+            data[col.name] = pd.to_datetime(pd.Series(values, dtype=object))
+        elif col.kind in (L.FLOAT, L.INT):
+            data[col.name] = pd.to_numeric(pd.Series(values, dtype=object))
+        else:
+            data[col.name] = pd.Series(values, dtype=object)
+    return pd.DataFrame(data)
