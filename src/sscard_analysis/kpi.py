@@ -11,7 +11,9 @@ from .activity import guide_check_counts, outlet_inspection_counts, phone_check_
 from .calendar import calendar_for
 from .documents import document_kpis
 from .hotline import channel_kpis, hotline_kpis, prepare_tickets
+from .indicators import compute_indicators
 from .io import DataSet
+from .penalties import compute_penalties, settlement
 from .periods import Period
 
 
@@ -30,14 +32,19 @@ def data_quality(ds: DataSet) -> dict:
     }
 
 
-def compute_kpis(ds: DataSet, period: Period) -> dict:
-    """Every section-4 key for ``period`` (penalties are added by the contract engine)."""
+def compute_kpis(ds: DataSet, period: Period, contract: bool = True) -> dict:
+    """Every section-4 key for ``period``.
+
+    With ``contract`` (the default) it adds ``indicators`` (A1–A21),
+    ``penalties`` (B1–B11 charged in the period, with the settlement of the
+    deductions from the service start to the cut-off) and ``flags``.
+    """
     settings = ds.settings
     cal = calendar_for(settings)
     tickets = prepare_tickets(ds["tickets"], settings, cal)
     basic = settings.basic_satisfied_counts
     all_channels, by_channel = channel_kpis(tickets, period, basic)
-    return {
+    out = {
         "period": period.to_dict(),
         "hotline": hotline_kpis(tickets, period, basic),
         "all_channels": all_channels,
@@ -50,3 +57,22 @@ def compute_kpis(ds: DataSet, period: Period) -> dict:
         "documents": document_kpis(ds["documents"], period, settings, cal),
         "data_quality": data_quality(ds),
     }
+    if contract:
+        out["indicators"] = compute_indicators(ds, period, out, cal)
+        pen = compute_penalties(ds, period, out["indicators"], cal)
+        out["flags"] = pen.pop("flags")
+        out["turnover"] = pen.pop("turnover")
+        to_date = pen["total_yuan"] if period.start <= settings.start else _deductions_to_date(ds, period, cal)
+        pen["settlement"] = settlement(settings.price_yuan, to_date)
+        out["penalties"] = pen
+    return out
+
+
+def _deductions_to_date(ds: DataSet, period: Period, cal) -> float:
+    """Deductions charged from the service start to the period's cut-off."""
+    settings = ds.settings
+    last = min(period.end, settings.end)
+    span = Period("service-to-date", settings.start, max(last, settings.start), period.as_of)
+    sub = compute_kpis(ds, span, contract=False)
+    ind = compute_indicators(ds, span, sub, cal)
+    return compute_penalties(ds, span, ind, cal)["total_yuan"]
