@@ -19,3 +19,19 @@ def ledger_frame(ledger: str, rows: list[dict]) -> pd.DataFrame:
         else:
             data[col.name] = pd.Series(values, dtype=object)
     return pd.DataFrame(data)
+
+
+def dataset(settings=None, **frames):
+    """A DataSet holding the given ledger frames (rows as dicts); other ledgers absent."""
+    from pathlib import Path
+
+    from sscard_analysis.config import Settings
+    from sscard_analysis.io import DataSet, FileRecord
+
+    out, files = {}, []
+    for name in L.LEDGERS:
+        rows = frames.get(name)
+        out[name] = ledger_frame(name, rows or [])
+        if rows is not None:
+            files.append(FileRecord(file=f"{name}.xlsx", ledger=name, rows_read=len(rows), accepted=len(rows)))
+    return DataSet(Path("."), settings or Settings(), out, files, pd.DataFrame(), pd.DataFrame(), [], {})

@@ -1,0 +1,216 @@
+"""Indicators A1–A21 and deductions B1–B11 on hand-computed fixtures (CONTRACT_RULES)."""
+
+from datetime import date
+
+import pytest
+from _frames import dataset, ledger_frame
+from scipy.stats import poisson
+
+from sscard_analysis.calendar import WorkCalendar
+from sscard_analysis.config import Settings
+from sscard_analysis.indicators import _guide_checks, quota_status
+from sscard_analysis.kpi import compute_kpis
+from sscard_analysis.penalties import (
+    b3_replacement, b4_pm_duties, b5_complaints, b8_absence, b9_b10_turnover, compute_penalties, error_rate_amount,
+    termination_triggers,
+)
+from sscard_analysis.periods import parse_period
+from sscard_analysis.staffing import _level_shortfall, roster_check, TABLE1_POSTS
+
+CAL = WorkCalendar()
+S = Settings(start=date(2024, 3, 1), price_yuan=4_800_000)
+
+
+@pytest.mark.parametrize(
+    "errors, volume, amount",
+    [(39, 800, 0), (40, 800, 2000), (63, 800, 2000), (64, 800, 6000), (79, 800, 6000), (80, 800, 10000), (5, 0, 0), (1, 3, 10000)],
+)
+def test_error_rate_bands_exact(errors, volume, amount):
+    assert error_rate_amount(errors, volume) == amount
+
+
+def _pm(month, absent=0, poor=0, ok=20):
+    rows = [dict(month=month, item=f"a{i}", attended=False) for i in range(absent)]
+    rows += [dict(month=month, item=f"p{i}", attended=True, compliant=False) for i in range(poor)]
+    rows += [dict(month=month, item=f"o{i}", attended=True, compliant=True) for i in range(ok)]
+    return rows
+
+
+@pytest.mark.parametrize("absent, poor, amount", [(2, 2, 0), (3, 0, 40_000), (4, 4, 40_000), (5, 0, 60_000), (0, 5, 60_000), (2, 3, 40_000)])
+def test_pm_duty_bands(absent, poor, amount):
+    pm = ledger_frame("pm_duties", _pm("2024-05-01", absent, poor))
+    items = b4_pm_duties(pm, S.monthly_fee_yuan, date(2024, 5, 1), date(2024, 5, 31))
+    assert sum(i["amount_yuan"] for i in items) == amount
+
+
+def _person(sid, post="银行网点现场服务支持", level="初级", onboard="2023-01-01", passed="2023-03-01", left=None, key=False, **kw):
+    return dict(staff_id=sid, name="张三" + sid, post=post, level=level, onboard_on=onboard, probation_passed_on=passed,
+                left_on=left, key_post=key, **kw)
+
+
+def _team(n_stay, leavers, replacements=0, key_leavers=0, key_stay=0):
+    rows = [_person(f"S{i}") for i in range(n_stay)]
+    rows += [_person(f"L{i}", left="2024-06-15") for i in range(leavers)]
+    rows += [_person(f"R{i}", onboard="2024-06-16", passed="2024-08-16") for i in range(replacements)]
+    rows += [_person(f"KL{i}", key=True, left="2024-07-01") for i in range(key_leavers)]
+    rows += [_person(f"KS{i}", key=True) for i in range(key_stay)]
+    rows += [_person(f"KR{i}", key=True, onboard="2024-07-01", passed="2024-09-01") for i in range(key_leavers)]
+    return ledger_frame("staff", rows)
+
+
+@pytest.mark.parametrize(
+    "stay, leavers, repl, per_leaver",
+    [
+        (6, 2, 0, 2000),  # start 8, end 6: 2 / 7 = 28.6%
+        (6, 2, 2, 2000),  # start 8, end 8: exactly 25%
+        (6, 1, 1, 0),  # 1 / 7 = 14.3%
+        (3, 2, 2, 3000),  # start 5, end 5: exactly 40%
+        (5, 3, 0, 3000),  # 3 / 6.5 = 46%
+    ],
+)
+def test_turnover_bands(stay, leavers, repl, per_leaver):
+    items, _, info = b9_b10_turnover(_team(stay, leavers, repl), S, date(2025, 2, 28))
+    b10 = [i for i in items if i["rule"] == "B10"]
+    assert sum(i["amount_yuan"] for i in b10) == per_leaver * leavers
+
+
+def test_key_post_turnover_half():
+    # key posts: start 2 (1 leaver + 1 stayer), end 2 (stayer + replacement): 1 / 2 = 50% -> 4,000 for the key leaver
+    # all staff: start 8, end 8 (6 + KS + KR), leavers 1 -> 12.5%: ordinary leavers would cost nothing
+    items, _, info = b9_b10_turnover(_team(6, 0, 0, key_leavers=1, key_stay=1), S, date(2025, 2, 28))
+    assert [i["amount_yuan"] for i in items if i["rule"] == "B10"] == [4000]
+    assert info["key_post_rate"] == pytest.approx(0.5)
+
+
+def test_probation_not_counted():
+    # a leaver who never passed probation is not a leaver for turnover (3.6(1))
+    staff = ledger_frame("staff", [_person(f"S{i}") for i in range(4)] + [_person("N", onboard="2024-05-01", passed=None, left="2024-06-01")])
+    _, _, info = b9_b10_turnover(staff, S, date(2025, 2, 28))
+    assert info["leavers"] == 0 and info["rate"] == 0
+
+
+def test_average_turnover_b9():
+    # 10 counted all year; in June 3 leave and 3 counted replacements arrive the same day: June 3/10, others 0
+    rows = [_person(f"S{i}") for i in range(7)] + [_person(f"L{i}", left="2024-06-15") for i in range(3)]
+    rows += [_person(f"R{i}", onboard="2024-06-15", passed="2024-06-15") for i in range(3)]
+    staff = ledger_frame("staff", rows)
+    items, na, info = b9_b10_turnover(staff, Settings(start=date(2024, 3, 1), promised_turnover_rate=0.01), date(2025, 2, 28))
+    assert info["average_monthly_rate"] == pytest.approx(0.3 / 12)  # 2.5%
+    assert [i["amount_yuan"] for i in items if i["rule"] == "B9"] == [10000]  # 1.5 points above 1%, floored
+    _, na, _ = b9_b10_turnover(staff, S, date(2025, 2, 28))
+    assert na and na[0]["rule"] == "B9" and "promised_turnover_rate" in na[0]["reason"]
+
+
+def test_absence_allowance():
+    staff = ledger_frame("staff", [_person("W1"), _person("PM", post="综合规划（兼项目经理）", level="经理级")])
+    att = ledger_frame("attendance", [
+        dict(staff_id="W1", date="2024-05-06", kind="公司会议", days=3),  # 05-06..05-08
+        dict(staff_id="W1", date="2024-06-03", kind="公司培训", days=2),  # 06-03, 06-04: 5 used
+        dict(staff_id="W1", date="2024-07-01", kind="公司会议", days=1),  # 6th day: one absence
+        dict(staff_id="W1", date="2024-07-02", kind="公司会议", days=0.5),  # a half day beyond: one more (worst case)
+        dict(staff_id="W1", date="2024-07-03", kind="旷工", days=1),
+        dict(staff_id="PM", date="2024-05-06", kind="公司会议", days=6),  # within the PM's 10 days
+    ])
+    items = b8_absence(att, staff, S.start, CAL)
+    assert [(i["date"], i["amount_yuan"]) for i in items] == [("2024-07-01", 2000), ("2024-07-02", 2000), ("2024-07-03", 2000)]
+
+
+def test_replacement_late_days():
+    staff = ledger_frame("staff", [_person("U1", unfit_notice_on="2024-05-08", replaced_on="2024-05-24")])
+    items = b3_replacement(staff, parse_period("2024-05").as_of, "working", CAL)
+    # 10 working days after 05-08: 05-09,10,11(Sat, worked),13,14,15,16,17,20,21 -> late 05-22, 05-23, 05-24
+    assert [i["date"] for i in items] == ["2024-05-22", "2024-05-23", "2024-05-24"]
+    assert sum(i["amount_yuan"] for i in items) == 900
+    open_case = ledger_frame("staff", [_person("U2", unfit_notice_on="2024-05-08")])
+    assert len(b3_replacement(open_case, parse_period("2024-05", as_of="2024-05-23T12:00").as_of, "working", CAL)) == 2
+
+
+def test_complaints_and_flags():
+    staff = ledger_frame("staff", [_person("W1")])
+    rows = [dict(complaint_id=f"C{i}", received_on=f"2024-05-0{i + 1}", complainant="持卡人", staff_id="W1", valid=True) for i in range(3)]
+    rows += [dict(complaint_id="C8", received_on="2024-05-08", complainant="持卡人", staff_id="W1", valid=False),
+             dict(complaint_id="C9", received_on="2024-05-09", complainant="持卡人", valid=True, caused_by_operator=False),
+             dict(complaint_id="C10", received_on="2024-05-09", complainant="网点", outlet_id="WD1", valid=True)]
+    items, flags = b5_complaints(ledger_frame("complaints", rows), staff)
+    assert sum(i["amount_yuan"] for i in items) == 900
+    assert [f["date"] for f in flags] == ["2024-05-03"]
+    assert "张*****" not in "".join(i["basis"] for i in items) and "张三" not in "".join(i["basis"] for i in items)
+
+
+def test_termination_trigger_outlets_in_7_days():
+    rows = [dict(complaint_id=f"C{i}", received_on=f"2024-05-{1 + i + (3 if i == 4 else 0):02d}", complainant="网点", outlet_id=f"WD{i}",
+                 valid=True, serious=True) for i in range(5)]  # 05-01..05-04 and 05-08: 5 outlets within 05-02..05-08? no: 05-01 drops out
+    assert termination_triggers(ledger_frame("complaints", rows)) == []
+    rows[4]["received_on"] = "2024-05-07"  # 05-01..05-07 is a 7-day window
+    flags = termination_triggers(ledger_frame("complaints", rows))
+    assert [f["date"] for f in flags] == ["2024-05-07"]
+
+
+def test_quota_pace_and_poisson():
+    r = quota_status(25, 100, 73, 365, False, True, date(2024, 5, 12))
+    assert r["status"] == "on_pace" and r["pace_target"] == 20 and r["projected"] == 125
+    assert r["p_meet_target"] == pytest.approx(poisson.sf(74, 25 / 73 * 292), abs=1e-4)
+    assert r["reach_date"] == "2024-12-17"  # 75 more at 25/73 a day: 219 days after 05-12
+    assert quota_status(15, 100, 73, 365, False, True, date(2024, 5, 12))["status"] == "at_risk"
+    assert quota_status(90, 100, 365, 365, True, True, date(2025, 2, 28))["status"] == "missed"
+    assert quota_status(100, 100, 200, 365, False, True, date(2024, 9, 16))["status"] == "met"
+    assert quota_status(1000, 150000, 100, 365, False, False, date(2024, 6, 8))["p_meet_target"] is None
+
+
+def test_level_slots():
+    need = TABLE1_POSTS["培训与宣传实施"][1]
+    assert _level_shortfall(["高级", "高级", "初级"], need) == {}  # a 高级 fills the 中级 slot
+    assert _level_shortfall(["中级", "初级", "初级"], need) == {"高级": 1}
+    assert _level_shortfall(["初级"], {"中级": 2}) == {"中级": 2}
+
+
+def test_roster_shortfalls():
+    rows = []
+    for post, (n, levels) in TABLE1_POSTS.items():
+        lv = [lvl for lvl, k in levels.items() for _ in range(k)] or [None] * n
+        rows += [_person(f"{post}{i}", post=post, level=lv[i] if i < len(lv) else None) for i in range(n)]
+    full = ledger_frame("staff", rows)
+    r = roster_check(full, date(2024, 5, 1))
+    assert r["headcount"] == 41 and r["met"]
+    one_short = ledger_frame("staff", [x for x in rows if x["staff_id"] != "专家坐席0"])
+    r = roster_check(one_short, date(2024, 5, 1))
+    assert not r["met"] and r["shortfalls"] == [{"post": "专家坐席", "need": 2, "have": 1, "missing_levels": {"高级": 1}}]
+
+
+def test_guide_checks_per_working_day():
+    # 05-06..05-12: working days 6,7,8,9,10 and Saturday 11 (adjusted); 1 check on the 11th
+    rows = [dict(check_id=f"{d}-{i}", checked_at=f"2024-05-{d:02d} 10:0{i}", target="12345知识库") for d in range(6, 11) for i in range(2)]
+    rows.append(dict(check_id="11-0", checked_at="2024-05-11 10:00", target="12345知识库"))
+    ds = dataset(guide_checks=rows)
+    r = _guide_checks(ds, parse_period("2024-05-06..2024-05-12"), CAL)
+    assert (r["working_days"], r["value"], r["days_below"], r["status"]) == (6, 1, ["2024-05-11"], "missed")
+
+
+def test_not_assessed_when_ledger_missing():
+    ds = dataset(S, tickets=[])
+    k = compute_kpis(ds, parse_period("2024-05", S))
+    assert k["indicators"]["A4"]["status"] == "not_assessed" and "trainings" in k["indicators"]["A4"]["reason"]
+    assert k["indicators"]["A1"]["status"] == "not_assessed"  # no ticket due
+    assert {n["rule"] for n in k["penalties"]["not_assessed"]} >= {"B2", "B4", "B5", "B6", "B8", "B11"}
+
+
+def test_penalty_total_is_sum_of_items_and_months_add_up():
+    staff_rows = [_person("W1", unfit_notice_on="2024-05-08", replaced_on="2024-05-24", pay_below_standard_quarters="2024Q2, 2024Q3")]
+    ds = dataset(S, staff=staff_rows,
+                 errors=[dict(staff_id="W1", month="2024-05-01", volume=800, errors=40, spot_check_errors=3),
+                         dict(staff_id="W1", month="2024-06-01", volume=100, errors=10, spot_check_errors=0)],
+                 pm_duties=_pm("2024-06-01", absent=3),
+                 complaints=[dict(complaint_id="C1", received_on="2024-06-02", complainant="持卡人", staff_id="W1", valid=True)],
+                 attendance=[], documents=[dict(doc_id="D1", doc_type="规划方案", requested_at="2024-05-06 10:00", difficulty="中等",
+                                                submitted_at="2024-05-13 09:00")])
+    may = compute_kpis(ds, parse_period("2024-05", S))["penalties"]
+    june = compute_kpis(ds, parse_period("2024-06", S))["penalties"]
+    q2 = compute_kpis(ds, parse_period("2024-Q2", S))["penalties"]
+    for p in (may, june, q2):
+        assert p["total_yuan"] == sum(i["amount_yuan"] for i in p["items"])
+    # May: B3 900 + B6 30 + B7 2000 + B11 300 (3 working days late); June: B2 2000 (Q2 ends 06-30) + B4 40,000 + B5 300 + B7 10,000
+    assert may["total_yuan"] == 900 + 30 + 2000 + 300
+    assert june["total_yuan"] == 2000 + 40_000 + 300 + 10_000
+    assert q2["total_yuan"] == may["total_yuan"] + june["total_yuan"]
+    assert q2["settlement"]["final_payment_yuan"] == 960_000
+    assert june["settlement"]["deductions_to_date_yuan"] == q2["total_yuan"]
