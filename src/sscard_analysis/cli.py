@@ -114,7 +114,63 @@ def render_kpi_table(k: dict) -> str:
         lines += [f"【{title}】", format_table(["指标", "数值"], rows, right={1}), ""]
     if k.get("by_channel"):
         lines += ["【各渠道受理量】", format_table(["渠道", "工单数"], [[c, f"{n:,}"] for c, n in k["by_channel"].items()], right={1}), ""]
+    if "indicators" in k:
+        lines += ["【合同指标 A1–A21】", render_indicators(k["indicators"]), ""]
+    if "penalties" in k:
+        lines += [render_penalties(k["penalties"], k.get("flags", [])), ""]
     return "\n".join(lines).rstrip()
+
+
+STATUS_ZH = {"met": "达标", "on_pace": "进度正常", "at_risk": "有风险", "missed": "未达标", "not_assessed": "未评估"}
+
+
+def _num(v) -> str:
+    """A count: thousands separated, one decimal where it has one."""
+    if v is None:
+        return "—"
+    if isinstance(v, float) and not v.is_integer():
+        return f"{v:,.1f}"
+    return f"{int(v):,}"
+
+
+def render_indicators(ind: dict) -> str:
+    """Indicator table: value, target, status, pace, projection, chance of meeting the target."""
+    rows = []
+    for code, i in ind.items():
+        target = i["target"]
+        t = f"{target * 100:.0f}%" if isinstance(target, float) and target <= 1 and code in ("A1", "A2") else _num(target)
+        if code == "A2":
+            t = ">90%（表1 ≥90%）"
+        p = i.get("p_meet_target")
+        note = i.get("reason") or ""
+        if code == "A21" and i.get("shortfalls"):
+            note = "；".join(f"{s['post']} {s['have']}/{s['need']}" + ("".join(f" 缺{k}{v}" for k, v in s["missing_levels"].items())) for s in i["shortfalls"])
+        if code == "A10" and i.get("value"):
+            note = f"{i['working_days']} 个工作日中 {i['value']} 天不足2次"
+        if code == "A20" and i.get("months_missing"):
+            note = "缺 " + "、".join(i["months_missing"])
+        rows.append([code, i["name"], _num(i["value"]) if code not in ("A1", "A2") or i["value"] is None else f"{i['value'] * 100:.2f}%",
+                     _num(i.get("period_value")) if "period_value" in i else "", t, STATUS_ZH[i["status"]],
+                     _num(i.get("pace_target")) if "pace_target" in i else "", _num(i.get("projected")) if "projected" in i else "",
+                     "" if p is None else f"{p * 100:.0f}%", i.get("reach_date") or "", note])
+    return format_table(["编号", "指标", "累计/数值", "本期", "目标", "状态", "进度目标", "预计全年", "达标概率", "预计达成日", "说明"], rows, right={2, 3, 4, 6, 7, 8})
+
+
+def render_penalties(pen: dict, flags: list) -> str:
+    """Deduction lines, rules not assessed, flags, and the settlement against the final payment."""
+    out = [f"【违约金】本期合计 {pen['total_yuan']:,.2f} 元"]
+    if pen["items"]:
+        out.append(format_table(["条款", "依据", "日期", "金额（元）"],
+                                [[f"{i['rule']} {i['clause']}", i["basis"], i["date"], f"{i['amount_yuan']:,.2f}"] for i in pen["items"]], right={3}))
+    for n in pen.get("not_assessed", []):
+        out.append(f"未评估 {n['rule']} {n['clause']}: {n['reason']}")
+    st = pen.get("settlement")
+    if st:
+        out.append(f"尾款（合同价 20%）{st['final_payment_yuan']:,.2f} 元；截至统计时点累计扣款 {st['deductions_to_date_yuan']:,.2f} 元；"
+                   f"尾款余额 {st['final_payment_left_yuan']:,.2f} 元")
+    if flags:
+        out += ["", "【预警事项（不扣款）】", format_table(["事项", "条款", "依据", "日期"], [[f["flag"], f["clause"], f["basis"], f["date"]] for f in flags])]
+    return "\n".join(out)
 
 
 def _cmd_kpi(args: argparse.Namespace) -> int:
@@ -128,6 +184,42 @@ def _cmd_kpi(args: argparse.Namespace) -> int:
         print(json.dumps(k, ensure_ascii=False, indent=2, default=str))
     else:
         print(render_kpi_table(k))
+    return 0
+
+
+def _cmd_alerts(args: argparse.Namespace) -> int:
+    from .alerts import BAND_ORDER, compute_alerts
+    from .periods import parse_as_of
+
+    ds = load(args.data, use_cache=not args.no_cache)
+    as_of = parse_as_of(args.as_of) if args.as_of else datetime.now().replace(microsecond=0)
+    a = compute_alerts(ds, as_of)
+    if args.json:
+        print(json.dumps(a, ensure_ascii=False, indent=2, default=str))
+        return 0
+    print(f"预警（统计时点 {as_of:%Y-%m-%d %H:%M}）\n")
+    by = a["tickets"]["by_band"]
+    print("【临近时限的未办结工单】（按已用工作时限比例）")
+    print(format_table(["区间", "工单数"], [[b, by[b]] for b in BAND_ORDER], right={1}))
+    items = a["tickets"]["items"]
+    if items:
+        rows = [[i["band"], i["ticket_id"], i["channel"], i["ticket_type"], i["category"] or "", i["received_at"][:16], i["due_at"][:16],
+                 f"{i['used'] * 100:.0f}%", i["handler"] or ""] for i in items[: args.limit]]
+        print(format_table(["区间", "工单编号", "渠道", "类型", "业务类别", "受理时间", "办理时限", "已用", "经办人"], rows, right={7}))
+        if len(items) > args.limit:
+            print(f"……另有 {len(items) - args.limit} 件，用 --json 查看全部")
+    print("\n【今明两个工作日到期的办文】")
+    docs = a["documents_due"]
+    print(format_table(["编号", "类型", "环节", "期限", "标题"], [[d["doc_id"], d["doc_type"], d["stage"], d["deadline"][:16], d["title"]] for d in docs]) if docs else "无")
+    print("\n【有风险或未达标的指标】")
+    risk = a["indicators_at_risk"]
+    print(format_table(["编号", "指标", "状态", "数值", "进度目标", "达标概率"],
+                       [[c, i["name"], STATUS_ZH[i["status"]], _num(i["value"]) if c not in ("A1", "A2") or i["value"] is None else f"{i['value'] * 100:.2f}%",
+                         _num(i["pace_target"]), "" if i["p_meet_target"] is None else f"{i['p_meet_target'] * 100:.0f}%"] for c, i in risk.items()])
+          if risk else "无")
+    print("\n【预警事项】")
+    flags = a["flags"]
+    print(format_table(["事项", "条款", "依据", "日期"], [[f["flag"], f["clause"], f["basis"], f["date"]] for f in flags]) if flags else "无")
     return 0
 
 
@@ -160,6 +252,14 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--json", action="store_true")
     k.add_argument("--no-cache", action="store_true")
     k.set_defaults(func=_cmd_kpi)
+
+    a = sub.add_parser("alerts", help="预警：临近时限的工单、到期办文、有风险的指标")
+    a.add_argument("--data", required=True)
+    a.add_argument("--as-of", help="统计时点（默认当前时间）")
+    a.add_argument("--json", action="store_true")
+    a.add_argument("--limit", type=int, default=50, help="表格最多列出的工单数")
+    a.add_argument("--no-cache", action="store_true")
+    a.set_defaults(func=_cmd_alerts)
 
     m = sub.add_parser("latest-month", help="数据目录合同期内最近一个完整月份")
     m.add_argument("--data", required=True)
