@@ -38,6 +38,7 @@ HEADER_SEARCH_ROWS = 30
 SUMMARY_WORDS = ("合计", "总计", "小计", "制表", "审核人", "填表人", "统计人", "负责人：", "负责人:")
 EXCEL_ERRORS = re.compile(r"^#(?:N/A|REF!|VALUE!|DIV/0!|NAME\?|NUM!|NULL!|GETTING_DATA)$")
 _WS = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
+_WS_RE2 = "[\\s\u00a0\u3000\u200b\u200c\u200d\u2060\ufeff]+"  # the same class for Arrow's RE2 (ASCII \\s)
 
 
 class FatalInputError(Exception):
@@ -293,23 +294,34 @@ def _types(s: pd.Series) -> np.ndarray:
     return s.map(type).to_numpy()
 
 
+STR = "str"  # pandas' Arrow-backed string dtype: vectorised string kernels
+
+
 def _as_text(s: pd.Series) -> pd.Series:
-    """Cells as stripped text (None when empty); integral floats lose their '.0'."""
+    """Cells as stripped text (NA when empty); integral floats lose their '.0'.
+
+    Returns an Arrow-backed string Series, so the string work that follows
+    runs in compiled kernels rather than per cell in Python.
+    """
+    if s.dtype != object:
+        return s.astype(STR).str.strip().replace("", pd.NA)
     t = _types(s)
-    out = pd.Series(None, index=s.index, dtype=object)
     is_str = t == str
-    if is_str.any():
-        v = s[is_str].str.strip()
-        out[is_str] = v.where(v != "", None)
-    is_float = t == float
-    if is_float.any():
-        f = s[is_float].astype(float)
-        integral = np.isfinite(f) & (f == np.floor(f)) & (f.abs() < 1e15)
-        out[is_float] = np.where(integral, f.map(lambda x: str(int(x)) if np.isfinite(x) else None), f.map(repr))
-    other = ~(is_str | is_float) & (s.notna().to_numpy())
-    if other.any():
-        out[other] = s[other].map(lambda v: v.isoformat(sep=" ") if isinstance(v, datetime) else (v.isoformat() if isinstance(v, (date, time)) else str(v)))
-    return out
+    if not is_str.all():
+        v = s.to_numpy(dtype=object, copy=True)
+        is_float = t == float
+        if is_float.any():
+            f = v[is_float].astype(float)
+            ok = np.isfinite(f)
+            integral = ok & (f == np.floor(f)) & (np.abs(f) < 1e15)
+            v[is_float] = [str(int(x)) if i else (repr(float(x)) if k else None) for x, i, k in zip(f, integral, ok)]
+        other = ~(is_str | is_float) & pd.notna(v)
+        if other.any():
+            v[other] = [x.isoformat(sep=" ") if isinstance(x, datetime) else (x.isoformat() if isinstance(x, (date, time)) else str(x))
+                        for x in v[other]]
+        s = pd.Series(v, index=s.index)
+    out = s.astype(STR).str.strip()
+    return out.where(out != "")
 
 
 _DATE_RE = re.compile(
@@ -362,7 +374,7 @@ def parse_datetimes(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         has_time[is_num] = ((f != np.floor(f)) & (f < SERIAL_MAX + 1)).to_numpy()
     is_str = t == str
     if is_str.any():
-        txt = s[is_str].str.normalize("NFKC").str.strip()
+        txt = _nfkc(s[is_str].astype(STR)).str.strip()
         parts = txt.str.extract(_DATE_RE)
         compact = txt.str.extract(_COMPACT_RE)
         parts = parts.fillna(compact) if len(parts) else parts
@@ -386,7 +398,7 @@ def _parse_months(s: pd.Series) -> pd.Series:
     t = _types(s)
     is_str = t == str
     if is_str.any():
-        txt = s[is_str].str.normalize("NFKC").str.strip()
+        txt = _nfkc(s[is_str].astype(STR)).str.strip()
         m = txt.str.extract(_MONTH_RE)
         month = pd.to_numeric(m[1].fillna(m[2]), errors="coerce")
         year = pd.to_numeric(m[0], errors="coerce")
@@ -406,8 +418,21 @@ def _enum_index(values: dict[str, tuple[str, ...]]) -> dict[str, str]:
     return idx
 
 
-def _normalized(text: pd.Series) -> pd.Series:
-    return text.str.normalize("NFKC").str.replace(_WS, "", regex=True).str.casefold()
+def _nfkc(text: pd.Series) -> pd.Series:
+    """NFKC (full-width digits and letters to ASCII) on the values that are not plain ASCII."""
+    wide = ~text.str.isascii().fillna(True).to_numpy(dtype=bool)
+    if not wide.any():
+        return text
+    out = text.copy()
+    out[wide] = text[wide].str.normalize("NFKC")
+    return out
+
+
+def _lookup(text: pd.Series, index: dict[str, str]) -> pd.Series:
+    """Map text through ``index`` by its normalised form (NA where unknown), once per distinct value."""
+    codes, uniques = pd.factorize(text)
+    mapped = np.array([index.get(L.normalize_value(u)) for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=text.index, dtype=object)
 
 
 def _parse_numbers(text: pd.Series) -> pd.Series:
@@ -419,12 +444,18 @@ class _Problems:
     """Collects quarantine reasons and warnings by row position."""
 
     def __init__(self, n: int) -> None:
-        self.reasons: list[list[str]] = [[] for _ in range(n)]
+        self.n = n
+        self.reasons: dict[int, list[str]] = {}
         self.warnings: list[tuple[int, str, str]] = []
 
     def quarantine(self, mask: np.ndarray, col: L.Column, reason_of) -> None:
         for pos in np.flatnonzero(mask):
-            self.reasons[pos].append(f"{col.zh}({col.name}): {reason_of(pos)}")
+            self.reasons.setdefault(int(pos), []).append(f"{col.zh}({col.name}): {reason_of(pos)}")
+
+    def quarantined(self) -> np.ndarray:
+        out = np.zeros(self.n, dtype=bool)
+        out[list(self.reasons)] = True
+        return out
 
     def warn(self, mask: np.ndarray, col: L.Column, reason_of) -> None:
         for pos in np.flatnonzero(mask):
@@ -445,51 +476,43 @@ def _shown(raw: pd.Series, col: L.Column):
 
 def _convert(col: L.Column, raw: pd.Series, problems: _Problems, today: date) -> pd.Series:
     """Type one column; record quarantine reasons (required) or warnings (optional)."""
+    if col.kind in (L.DATETIME, L.DATE, L.MONTH):
+        return _convert_dates(col, raw, problems)
     text = _as_text(raw)
     empty = text.isna().to_numpy()
-    is_error = text.fillna("").str.fullmatch(EXCEL_ERRORS.pattern).to_numpy()
+    maybe_error = text.str.startswith("#").fillna(False).to_numpy(dtype=bool)
+    is_error = np.zeros(len(raw), dtype=bool)
+    if maybe_error.any():
+        is_error[maybe_error] = text[maybe_error].str.fullmatch(EXCEL_ERRORS.pattern).fillna(False).to_numpy(dtype=bool)
     shown = _shown(raw, col)
     bad = np.zeros(len(raw), dtype=bool)  # a value was present but unusable
     why = "无法识别"
 
     if col.kind in (L.TEXT, L.KEYTEXT, L.NAME):
-        value = text.where(~is_error, None)
+        value = text.where(~is_error)
         bad = is_error
         why = "Excel 错误值"
         if col.kind == L.KEYTEXT:
-            value = value.str.replace(r"^(\d+)\.0+$", r"\1", regex=True).str.normalize("NFKC")
-    elif col.kind in (L.DATETIME, L.DATE):
-        value, has_time = parse_datetimes(raw)
-        if col.deadline:
-            midnight = value.notna() & ~has_time & (value == value.dt.normalize())
-            value = value.where(~midnight, value + pd.Timedelta(seconds=86399))
-        if col.kind == L.DATE:
-            value = value.dt.normalize()
-        bad = ~empty & value.isna().to_numpy()
-        why = "无法识别的日期"
-    elif col.kind == L.MONTH:
-        value = _parse_months(raw)
-        bad = ~empty & value.isna().to_numpy()
-        why = "无法识别的月份"
+            value = _nfkc(value).str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
     elif col.kind in (L.ENUM, L.BOOL):
-        values = col.values if col.kind == L.ENUM else L.YES_NO
-        mapped = _normalized(text.fillna("")).map(_enum_index(values))
+        mapped = _lookup(text, _enum_index(col.values if col.kind == L.ENUM else L.YES_NO))
         bad = ~empty & mapped.isna().to_numpy()
         if col.open_enum:
-            unknown = bad.copy()
-            problems.warn(unknown, col, lambda p: f"{shown(p)} 不在名录内，按原文保留")
-            value = mapped.where(~pd.Series(unknown, index=raw.index), text)
+            problems.warn(bad, col, lambda p: f"{shown(p)} 不在名录内，按原文保留")
+            value = mapped.where(~bad, text.astype(object))
             bad = np.zeros(len(raw), dtype=bool)
         else:
-            value = mapped
-            if col.kind == L.BOOL:
-                value = value.map({"是": True, "否": False}).astype(object)
+            value = mapped if col.kind == L.ENUM else mapped.map({"是": True, "否": False}).astype(object)
         why = "不在可选值内"
     elif col.kind in (L.INT, L.FLOAT):
         t = _types(raw)
-        num = pd.to_numeric(raw.where((t == float) | (t == int)), errors="coerce")
-        from_text = _parse_numbers(text.where(num.isna()).fillna(""))
-        num = num.fillna(from_text)
+        numeric = (t == float) | (t == int)
+        num = pd.Series(np.nan, index=raw.index)
+        if numeric.any():
+            num[numeric] = raw[numeric].astype(float)
+        rest = ~numeric & ~empty
+        if rest.any():
+            num[rest] = _parse_numbers(text[rest]).to_numpy()
         out_of_range = num.notna() & (((num < col.lo) if col.lo is not None else False) | ((num > col.hi) if col.hi is not None else False))
         if col.kind == L.INT:
             out_of_range |= num.notna() & (num != np.floor(num))
@@ -498,36 +521,94 @@ def _convert(col: L.Column, raw: pd.Series, problems: _Problems, today: date) ->
         value = num.astype("Int64") if col.kind == L.INT else num.astype(float)
         why = "不是有效数字或超出范围"
     elif col.kind == L.ID_NUMBER:
-        t = _types(raw)
-        as_number = (t == float) | (t == int)
-        problems.warn(as_number & ~empty, col, lambda p: "身份证号被 Excel 存成数字，后几位已丢失，已置空")
-        ids = text.where(~as_number & ~empty, None)
-        present = ids.notna()
-        norm = ids[present].map(normalize_id)
-        reasons = check_ids(norm, today)
-        value = pd.Series(None, index=raw.index, dtype=object)
-        value[present] = norm.where(reasons.isna(), None)
-        badmask = pd.Series(False, index=raw.index)
-        badmask[present] = reasons.notna()
-        rs = pd.Series("", index=raw.index)
-        rs[present] = reasons.fillna("")
-        problems.warn(badmask.to_numpy(), col, lambda p: f"{rs.iloc[p]}，已置空")
-        return value
+        return _convert_ids(col, raw, text, empty, problems, today)
     elif col.kind == L.PHONE:
-        uniq = {v: normalize_phone(v) for v in pd.unique(text.dropna())}
-        value = text.map(lambda v: uniq[v][0] if v is not None and v in uniq else None)
-        badmask = text.map(lambda v: v is not None and v in uniq and uniq[v][1] is not None).to_numpy(dtype=bool)
-        problems.warn(badmask, col, lambda p: "电话号码格式无法识别，已置空")
-        return value
+        return _convert_phones(col, text, problems)
     else:  # pragma: no cover - every kind is handled above
         raise ValueError(col.kind)
 
+    _report(col, raw, bad, empty, why, problems)
+    return value
+
+
+def _report(col: L.Column, raw: pd.Series, bad: np.ndarray, empty: np.ndarray, why: str, problems: _Problems) -> None:
+    """Quarantine (required column) or warn (optional column) about unusable and missing values."""
+    shown = _shown(raw, col)
     bad = np.asarray(bad, dtype=bool)
     if col.required:
         problems.quarantine(bad, col, lambda p: f"{why} {shown(p)}")
         problems.quarantine(empty, col, lambda p: "缺少" + ("主键" if col.name in _KEY_COLS else "必填值"))
     else:
         problems.warn(bad, col, lambda p: f"{why} {shown(p)}，已置空")
+
+
+def _convert_dates(col: L.Column, raw: pd.Series, problems: _Problems) -> pd.Series:
+    """Dates, datetimes and months; a date alone in a deadline column means 23:59:59 of that day."""
+    t = _types(raw)
+    empty = pd.isna(raw).to_numpy() | ((t == str) & (raw.astype(object) == "").to_numpy())
+    if ((t == str) & ~empty).any():
+        blank_text = np.zeros(len(raw), dtype=bool)
+        strs = (t == str) & ~empty
+        blank_text[strs] = raw[strs].astype(STR).str.strip().eq("").to_numpy(dtype=bool)
+        empty |= blank_text
+    if col.kind == L.MONTH:
+        value = _parse_months(raw)
+        why = "无法识别的月份"
+    else:
+        value, has_time = parse_datetimes(raw)
+        if col.deadline:
+            midnight = value.notna() & ~has_time & (value == value.dt.normalize())
+            value = value.where(~midnight, value + pd.Timedelta(seconds=86399))
+        if col.kind == L.DATE:
+            value = value.dt.normalize()
+        why = "无法识别的日期"
+    bad = ~empty & value.isna().to_numpy()
+    _report(col, raw, bad, empty, why, problems)
+    return value
+
+
+def _convert_ids(col: L.Column, raw: pd.Series, text: pd.Series, empty: np.ndarray, problems: _Problems, today: date) -> pd.Series:
+    """ID numbers: tidy (full-width digits, spaces, a leading ', lower-case x), validate, blank what is wrong.
+
+    A number stored by Excel as a number has already lost digits: blanked and
+    warned, never "repaired".
+    """
+    t = _types(raw)
+    as_number = ((t == float) | (t == int)) & ~empty
+    problems.warn(as_number, col, lambda p: "身份证号被 Excel 存成数字，后几位已丢失，已置空")
+    present = ~empty & ~as_number
+    value = pd.Series(pd.NA, index=raw.index, dtype=STR)
+    if present.any():
+        norm = _nfkc(text[present]).str.replace(r"[\s']", "", regex=True).str.upper()
+        reasons = check_ids(norm.astype(object), today)
+        ok = reasons.isna().to_numpy()
+        value[present] = norm.where(ok)
+        badpos = np.flatnonzero(present)[~ok]
+        why = reasons.to_numpy()[~ok]
+        bad = np.zeros(len(raw), dtype=bool)
+        bad[badpos] = True
+        reason_at = dict(zip(badpos, why))
+        problems.warn(bad, col, lambda p: f"{reason_at[p]}，已置空")
+    return value
+
+
+_MOBILE_RE2 = r"1[3-9]\d{9}"
+_LANDLINE_RE2 = r"0\d{2,3}\d{7,8}|[2-9]\d{6,7}"
+
+
+def _convert_phones(col: L.Column, text: pd.Series, problems: _Problems) -> pd.Series:
+    """Phone numbers: +86, hyphens, spaces and brackets dropped; malformed ones blanked with a warning."""
+    cleaned = _nfkc(text).str.replace(r"[\s\-()（）]", "", regex=True)
+    cleaned = cleaned.str.replace(r"^(?:\+86|0086)", "", regex=True).str.replace(r"^86(1\d{10})$", r"\1", regex=True)
+    simple = cleaned.str.fullmatch(f"{_MOBILE_RE2}|{_LANDLINE_RE2}").fillna(False).to_numpy(dtype=bool)
+    value = cleaned.where(simple)
+    rest = text.notna().to_numpy() & ~simple
+    if rest.any():
+        parsed = [normalize_phone(v) for v in text[rest]]
+        value[rest] = [v for v, _ in parsed]
+        bad = np.zeros(len(text), dtype=bool)
+        bad[np.flatnonzero(rest)[[r is not None for _, r in parsed]]] = True
+        problems.warn(bad, col, lambda p: "电话号码格式无法识别，已置空")
     return value
 
 
@@ -617,8 +698,22 @@ def parse_file(path: Path, rel: str, ledger: L.Ledger | None, today: date | None
     body = [list(r) + [""] * (width - len(r)) for r in rows[data_start:]]
     rec.rows_read = len(body)
     excel_rows = np.arange(data_start + 1, data_start + 1 + len(body))
-    blank = np.array([not any(_nonempty(v) for v in r) for r in body], dtype=bool)
-    summary = np.array([(not blank[i]) and _is_summary_row(r) for i, r in enumerate(body)], dtype=bool)
+    cells = np.empty((len(body), width), dtype=object)
+    cells[:] = body if body else cells
+    # Blank rows (whitespace-only text is empty too). A row with a usable key is not blank; only
+    # the others are checked cell by cell.
+    keyed = np.zeros(len(body), dtype=bool)
+    if key_pos is not None and len(body):
+        keyed = np.array([_nonempty(v) for v in cells[:, key_pos]], dtype=bool)
+    blank = np.zeros(len(body), dtype=bool)
+    for i in np.flatnonzero(~keyed):
+        blank[i] = not any(_nonempty(v) for v in body[i])
+    # A summary row's first filled cell is text such as 合计; only rows whose first cell is empty or text can be one.
+    first = cells[:, 0] if width else np.array([], dtype=object)
+    maybe = ~blank & np.array([v is None or isinstance(v, str) for v in first], dtype=bool)
+    summary = np.zeros(len(body), dtype=bool)
+    for i in np.flatnonzero(maybe):
+        summary[i] = _is_summary_row(body[i])
     rec.dropped_blank = int(blank.sum())
     rec.dropped_summary = int(summary.sum())
     keep = ~(blank | summary)
@@ -641,7 +736,7 @@ def parse_file(path: Path, rel: str, ledger: L.Ledger | None, today: date | None
     out[L.SRC_SHEET] = sheet
     out[L.SRC_ROW] = rows_no.astype(np.int64)
 
-    q_mask = np.array([bool(r) for r in problems.reasons], dtype=bool)
+    q_mask = problems.quarantined()
     quarantine = [
         {"file": rel, "sheet": sheet, "row": int(rows_no[p]), "ledger": ledger.name, "reason": "；".join(problems.reasons[p])}
         for p in np.flatnonzero(q_mask)

@@ -108,7 +108,7 @@ def normalize_phone(text: str) -> tuple[str | None, str | None]:
     rejected with a reason (the caller blanks it, never "repairs" it).
     """
     s = unicodedata.normalize("NFKC", text).strip()
-    parts = [p for p in re.split(r"[/,;、，；|]+|\s{2,}|(?<=\d)\s+(?=(?:\+?86)?1\d{10})", s) if p.strip()]
+    parts = [p for p in re.split(r"[/,;、，；|]+|(?<=\d{7})\s+(?=[+\d])", s) if p.strip()]
     if not parts:
         return None, None
     out = []
