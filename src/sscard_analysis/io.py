@@ -198,7 +198,8 @@ def _read_workbook(path: Path, ledger: L.Ledger | None) -> tuple[str, list[list]
 
     notes = []
     try:
-        wb = CalamineWorkbook.from_path(str(path))
+        with open(path, "rb") as fh:  # by content, not extension: an .xlsx renamed .xls opens too
+            wb = CalamineWorkbook.from_filelike(_io.BytesIO(fh.read()))
         meta = wb.sheets_metadata
         names = [m.name for m in meta]
         visible = [m.visible == SheetVisibleEnum.Visible and m.typ == SheetTypeEnum.WorkSheet for m in meta]
@@ -278,7 +279,26 @@ def _best_header_guess(rows: list[list], ledger: L.Ledger) -> tuple[int, list]:
         n = sum(1 for m in _map_headers(row, index) if m)
         if n > best[1]:
             best = (i, n)
-    return best[0], [str(c).strip() for c in rows[best[0]] if _nonempty(c)] if rows else []
+    if best[1] <= 0:
+        return best[0], []  # no row holds a known header: show none (a data row may hold personal data)
+    return best[0], [scrub_text(str(c).strip())[:30] for c in rows[best[0]] if _nonempty(c)]
+
+
+def _is_subheader(row: list, mapped: list, nxt: list, nxt_mapped: list, key_pos: int | None) -> bool:
+    """Whether the row under the header is a second header row.
+
+    Either its key cell repeats the header (a vertically merged header cell),
+    or every filled cell of it names a known column and at least one of them
+    sits under a cell that named none (sub-headers under a group banner).
+    """
+    if not nxt or key_pos is None:
+        return False
+    if key_pos < len(nxt) and _nonempty(nxt[key_pos]) and L.normalize_header(nxt[key_pos]) == L.normalize_header(row[key_pos]):
+        return True
+    filled = [i for i, v in enumerate(nxt) if _nonempty(v)]
+    if not filled or any(nxt_mapped[i] is None for i in filled):
+        return False
+    return any(i >= len(mapped) or mapped[i] is None for i in filled)
 
 
 def guess_ledger(rows: list[list]) -> tuple[L.Ledger | None, list[str]]:
@@ -661,9 +681,8 @@ def parse_file(path: Path, rel: str, ledger: L.Ledger | None, today: date | None
         index = _header_index(ledger)
         have = set(m for m in _map_headers(rows[guess_row], index) if m)
         missing = [f"{c.zh}({c.name})" for c in ledger.required if c.name not in have]
-        raise FatalInputError(
-            f"{rel}: 缺少必填列 {', '.join(missing)}；在第 {guess_row + 1} 行找到的表头: {', '.join(headers[:40]) or '（无）'}"
-        )
+        found_text = f"在第 {guess_row + 1} 行找到的表头: {', '.join(headers[:40])}" if headers else f"前 {HEADER_SEARCH_ROWS} 行中没有任何可识别的表头"
+        raise FatalInputError(f"{rel}: 缺少必填列 {', '.join(missing)}；{found_text}")
     h, mapped = found
     width = max(len(r) for r in rows)
     # A second header row (sub-headers under a merged banner): its cells name known columns.
@@ -671,7 +690,7 @@ def parse_file(path: Path, rel: str, ledger: L.Ledger | None, today: date | None
     index = _header_index(ledger)
     nxt_mapped = _map_headers(nxt, index)
     key_pos = mapped.index(ledger.key[0]) if ledger.key[0] in mapped else None
-    if nxt and key_pos is not None and key_pos < len(nxt) and L.normalize_header(nxt[key_pos]) == L.normalize_header(rows[h][key_pos]):
+    if _is_subheader(rows[h], mapped, nxt, nxt_mapped, key_pos):
         mapped = [b or a for a, b in zip(mapped + [None] * (len(nxt_mapped) - len(mapped)), nxt_mapped)]
         header_cells = [n if _nonempty(n) else o for o, n in zip(list(rows[h]) + [""] * width, list(nxt) + [""] * width)]
         data_start = h + 2
@@ -695,11 +714,12 @@ def parse_file(path: Path, rel: str, ledger: L.Ledger | None, today: date | None
             while label in names or label in seen:
                 label += "_"
             names.append(label)
-    body = [list(r) + [""] * (width - len(r)) for r in rows[data_start:]]
+    body = [r if len(r) == width else list(r) + [""] * (width - len(r)) for r in rows[data_start:]]
     rec.rows_read = len(body)
     excel_rows = np.arange(data_start + 1, data_start + 1 + len(body))
     cells = np.empty((len(body), width), dtype=object)
-    cells[:] = body if body else cells
+    for j in range(width):  # column by column: numpy would otherwise look inside the values
+        cells[:, j] = [r[j] for r in body]
     # Blank rows (whitespace-only text is empty too). A row with a usable key is not blank; only
     # the others are checked cell by cell.
     keyed = np.zeros(len(body), dtype=bool)
@@ -722,7 +742,7 @@ def parse_file(path: Path, rel: str, ledger: L.Ledger | None, today: date | None
         actual = int(keep[:i].sum())
         if declared is not None and declared != actual:
             rec.notes.append(f"第 {excel_rows[i]} 行合计写 {declared} 条，实际读到 {actual} 条数据行")
-    frame = pd.DataFrame([r for r, k in zip(body, keep) if k], columns=names, dtype=object)
+    frame = pd.DataFrame(cells[keep], columns=names, dtype=object)
     rows_no = excel_rows[keep]
     problems = _Problems(len(frame))
     out = pd.DataFrame(index=frame.index)
@@ -730,7 +750,7 @@ def parse_file(path: Path, rel: str, ledger: L.Ledger | None, today: date | None
         if col.name in frame.columns:
             out[col.name] = _convert(col, frame[col.name], problems, today)
         else:
-            out[col.name] = pd.Series(None, index=frame.index, dtype=_EMPTY_DTYPES.get(col.kind, object))
+            out[col.name] = pd.Series(None, index=frame.index, dtype=object)
     for extra in [c for c in frame.columns if c not in ledger._by_name]:
         out[extra] = _as_text(frame[extra]).astype(object)
     out[L.SRC_SHEET] = sheet
@@ -767,21 +787,16 @@ def parse_file(path: Path, rel: str, ledger: L.Ledger | None, today: date | None
     rec.quarantined = int(q_mask.sum())
     rec.accepted = len(good)
     rec.warnings = len(warnings)
-    return ParsedFile(rec, good.reset_index(drop=True), quarantine, warnings)
+    return ParsedFile(rec, normalize_dtypes(good.reset_index(drop=True), ledger), quarantine, warnings)
 
 
 class _Unassigned(Exception):
     """A file no ledger can claim (listed as ignored)."""
 
 
-_EMPTY_DTYPES = {L.DATETIME: "datetime64[ns]", L.DATE: "datetime64[ns]", L.MONTH: "datetime64[ns]", L.FLOAT: float, L.INT: "Int64"}
-
-
 def _empty_frame(ledger: L.Ledger) -> pd.DataFrame:
-    cols = {c.name: pd.Series(dtype=_EMPTY_DTYPES.get(c.kind, object)) for c in ledger.columns}
-    cols[L.SRC_SHEET] = pd.Series(dtype=object)
-    cols[L.SRC_ROW] = pd.Series(dtype=np.int64)
-    return pd.DataFrame(cols)
+    cols = [c.name for c in ledger.columns] + [L.SRC_SHEET, L.SRC_ROW]
+    return normalize_dtypes(pd.DataFrame({c: pd.Series(dtype=object) for c in cols}), ledger)
 
 
 # ---------------------------------------------------------------- cache
@@ -800,14 +815,29 @@ def _cache_paths(digest: str, ledger: str | None) -> tuple[Path, Path]:
     return base.with_suffix(".parquet"), base.with_suffix(".json")
 
 
-def _for_parquet(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for c in out.columns:
-        if out[c].dtype == object:
-            vals = out[c].dropna()
-            if len(vals) and not vals.map(lambda v: isinstance(v, (str, bool))).all():
-                out[c] = out[c].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
-    return out
+_KIND_DTYPES = {L.DATETIME: "datetime64[ns]", L.DATE: "datetime64[ns]", L.MONTH: "datetime64[ns]", L.FLOAT: "float64", L.INT: "Int64"}
+
+
+def normalize_dtypes(frame: pd.DataFrame, ledger: L.Ledger) -> pd.DataFrame:
+    """One dtype per column kind, so parsed and cached frames are identical.
+
+    Text of every kind (and extra columns) is pandas' string dtype (missing =
+    NaN); 是/否 columns hold True/False/None (object); numbers and dates their
+    numeric dtypes.
+    """
+    out = {}
+    for c in frame.columns:
+        col = ledger._by_name.get(c)
+        kind = col.kind if col else L.TEXT
+        if c == L.SRC_ROW:
+            out[c] = frame[c].astype(np.int64)
+        elif kind == L.BOOL:
+            out[c] = frame[c].map(lambda v: v if isinstance(v, bool) else None).astype(object)
+        elif kind in _KIND_DTYPES:
+            out[c] = frame[c].astype(_KIND_DTYPES[kind])
+        else:
+            out[c] = frame[c].astype(STR)
+    return pd.DataFrame(out, index=frame.index)
 
 
 def _cache_load(digest: str, ledger: str | None, rel: str) -> ParsedFile | None:
@@ -821,6 +851,9 @@ def _cache_load(digest: str, ledger: str | None, rel: str) -> ParsedFile | None:
         return None
     rec = FileRecord(**m["record"])
     rec.file = rel
+    ledger_spec = L.LEDGERS.get(rec.ledger or "")
+    if ledger_spec is not None:
+        frame = normalize_dtypes(frame, ledger_spec)
     for item in m["quarantine"] + m["warnings"]:
         item["file"] = rel
     return ParsedFile(rec, frame, m["quarantine"], m["warnings"])
@@ -831,7 +864,7 @@ def _cache_store(digest: str, ledger: str | None, parsed: ParsedFile) -> None:
     try:
         pq.parent.mkdir(parents=True, exist_ok=True)
         tmp = pq.with_suffix(f".tmp{os.getpid()}")
-        _for_parquet(parsed.frame).to_parquet(tmp, index=False)
+        parsed.frame.to_parquet(tmp, index=False)
         os.replace(tmp, pq)
         tmpm = meta.with_suffix(f".tmp{os.getpid()}")
         tmpm.write_text(json.dumps({"record": asdict(parsed.record), "quarantine": parsed.quarantine, "warnings": parsed.warnings}, ensure_ascii=False), encoding="utf-8")
@@ -930,16 +963,8 @@ def _assemble(data_dir: Path, settings: Settings, results: dict[str, ParsedFile]
                 records[rel].dropped_duplicate += int(n)
                 records[rel].accepted -= int(n)
             frame = frame[~dup].reset_index(drop=True)
-        frames[name] = _restore_types(frame, ledger)
+        frames[name] = frame
     q = pd.DataFrame(quarantine, columns=["file", "sheet", "row", "ledger", "reason"])
     w = pd.DataFrame(warnings, columns=["file", "sheet", "row", "ledger", "column", "reason"])
     files = [records[r] for r in sorted(records)]
     return DataSet(data_dir, settings, frames, files, q, w, ignored, hashes)
-
-
-def _restore_types(frame: pd.DataFrame, ledger: L.Ledger) -> pd.DataFrame:
-    """Parquet round trips keep types, except booleans stored with None; make them object bools."""
-    for col in ledger.columns:
-        if col.kind == L.BOOL and col.name in frame and frame[col.name].dtype != object:
-            frame[col.name] = frame[col.name].astype(object)
-    return frame

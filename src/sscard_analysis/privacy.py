@@ -165,7 +165,11 @@ def mask_name(value: object) -> str:
 
 # ID-like: 17 digits + digit/X, or 15 digits; phone-like: mobile with optional +86 and
 # separators, or a landline 0xx(x)-xxxxxxx(x). Digits must not continue on either side.
-_TEXT_ID = re.compile(r"(?<![0-9A-Za-z])(\d{6})(?:\s?)(\d{8})(\d{3}[\dXx])(?![0-9])|(?<!\d)(\d{15})(?!\d)")
+_TEXT_ID = re.compile(
+    r"(?<![0-9A-Za-z])\d{6}\s?\d{8}\s?\d{3}[\dXx](?![0-9])|(?<!\d)\d{15}(?!\d)"
+    # Hong Kong / Macau identity cards with their check digit, Taiwan IDs, Mainland travel permits
+    r"|(?<![0-9A-Za-z])(?:[A-Z]{1,2}\d{6}\([0-9A]\)|[157]\d{6}\(\d\)|[A-Z][12]\d{8}|[HM]\d{8,10})(?![0-9A-Za-z])"
+)
 _TEXT_MOBILE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
 _TEXT_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[\s-]?(\d{3,4})[\s-]?(\d{4})(?!\d)")
 
