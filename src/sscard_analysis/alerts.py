@@ -16,7 +16,7 @@ import pandas as pd
 
 from .calendar import WorkCalendar, end_of_day
 from .documents import document_stages
-from .hotline import as_at, counted, prepare_tickets
+from .hotline import KPI_COLUMNS, as_at, counted, prepare_tickets
 from .io import DataSet
 from .kpi import compute_kpis
 from .periods import Period
@@ -54,15 +54,21 @@ def ticket_alerts(tickets: pd.DataFrame, as_of: datetime, cal: WorkCalendar) -> 
     return t[t["band"].notna()].sort_values(["due_at", "ticket_id"])
 
 
+def _plain(v):
+    """JSON-ready: timestamps as text, missing values as None."""
+    if isinstance(v, pd.Timestamp):
+        return v.isoformat(sep=" ")
+    return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
+
+
 def compute_alerts(ds: DataSet, as_of: datetime) -> dict:
     """Everything ``sscard alerts`` shows, at the cut-off ``as_of``."""
     settings = ds.settings
     cal = WorkCalendar(settings.holidays, settings.workdays, settings.calendar_years)
-    tickets = prepare_tickets(ds["tickets"], settings, cal)
+    tickets = prepare_tickets(ds["tickets"], settings, cal, KPI_COLUMNS + ["category", "handler"])
     near = ticket_alerts(tickets, as_of, cal)
     cols = ["ticket_id", "channel", "ticket_type", "category", "received_at", "due_at", "used", "band", "handler"]
-    near_rows = [{**{c: (v.isoformat(sep=" ") if isinstance(v, pd.Timestamp) else v) for c, v in r.items()}, "used": round(float(r["used"]), 3)}
-                 for r in near[cols].to_dict("records")]
+    near_rows = [{**{c: _plain(v) for c, v in r.items()}, "used": round(float(r["used"]), 3)} for r in near[cols].to_dict("records")]
     today = as_of.date()
     tomorrow = cal.add_workdays(today, 1)
     stages = document_stages(ds["documents"], settings, cal)

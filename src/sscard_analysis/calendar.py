@@ -44,18 +44,14 @@ class WorkCalendar:
         self._workdays = set(workdays)
         days = pd.date_range(date(self.years[0], 1, 1), date(self.years[-1], 12, 31), freq="D")
         known = np.isin(days.year, self.years)
-        work = np.zeros(len(days), dtype=bool)
-        for i, d in enumerate(days.date):
-            if not known[i]:
-                continue
-            if d in self._workdays:
-                work[i] = True
-            elif d in self._holidays:
-                work[i] = False
-            elif d.year in extra_years and d.year > hi:
-                work[i] = d.weekday() < 5
-            else:
-                work[i] = chinese_calendar.is_workday(d)
+        package_years = (days.year >= lo) & (days.year <= hi)
+        # The package's rule, vectorised: weekdays work unless a holiday; adjusted working days work.
+        work = (days.day_of_week < 5) & ~days.isin(pd.DatetimeIndex(list(chinese_calendar.holidays)))
+        work |= days.isin(pd.DatetimeIndex(list(chinese_calendar.workdays)))
+        work = np.where(package_years, work, days.day_of_week < 5)
+        work &= known
+        work[days.isin(pd.DatetimeIndex(list(self._holidays)))] = False
+        work[days.isin(pd.DatetimeIndex(list(self._workdays)))] = True
         self._first = days[0].date()
         self._known = known
         self._work = work

@@ -13,20 +13,30 @@ from .calendar import WorkCalendar
 from .config import Settings
 from .ledgers import (
     APPEAL, CHANNEL, CLOSED_AT, DUE_AT, DUE_COMPUTED, EXCLUDED_STATUSES, HOTLINE, RECEIVED_AT, SATISFACTION_COL,
-    STATUS, TICKET_TYPE,
+    STATUS, TICKET_ID, TICKET_TYPE,
 )
 from .periods import Period
 
 
-def prepare_tickets(tickets: pd.DataFrame, settings: Settings, cal: WorkCalendar) -> pd.DataFrame:
-    """A copy of the tickets with every ``due_at`` filled.
+KPI_COLUMNS = [TICKET_ID, CHANNEL, RECEIVED_AT, TICKET_TYPE, STATUS, DUE_AT, CLOSED_AT, SATISFACTION_COL, APPEAL]
+_CATEGORICAL = [CHANNEL, TICKET_TYPE, STATUS, SATISFACTION_COL, APPEAL]
+
+
+def prepare_tickets(tickets: pd.DataFrame, settings: Settings, cal: WorkCalendar, columns: list[str] | None = None) -> pd.DataFrame:
+    """A narrow copy of the tickets with every ``due_at`` filled.
+
+    Keeps ``columns`` (default: those the KPIs use), with the enumerations as
+    categoricals so that filtering a year of tickets stays cheap.
 
     An empty due_at is computed from received_at: 23:59:59 of the N-th working
     day after the day of receipt (the day of receipt never counts), N from
     ``settings.due_days`` by ticket type. ``due_computed`` marks computed ones.
     A 延期 ticket's due_at already holds the extended deadline.
     """
-    out = tickets.copy()
+    out = tickets[columns or KPI_COLUMNS].copy()
+    for c in _CATEGORICAL:
+        if c in out:
+            out[c] = out[c].astype("category")
     missing = out[DUE_AT].isna()
     out[DUE_COMPUTED] = missing
     if missing.any():

@@ -831,6 +831,8 @@ def normalize_dtypes(frame: pd.DataFrame, ledger: L.Ledger) -> pd.DataFrame:
         kind = col.kind if col else L.TEXT
         if c == L.SRC_ROW:
             out[c] = frame[c].astype(np.int64)
+        elif c == L.SRC_FILE:
+            out[c] = frame[c]
         elif kind == L.BOOL:
             out[c] = frame[c].map(lambda v: v if isinstance(v, bool) else None).astype(object)
         elif kind in _KIND_DTYPES:
@@ -874,9 +876,13 @@ def _cache_store(digest: str, ledger: str | None, parsed: ParsedFile) -> None:
 
 
 def _parse_job(args: tuple) -> ParsedFile | str:
-    path, rel, ledger_name = args
+    """Parse one file (in a worker process when there are several) and cache the result."""
+    path, rel, ledger_name, digest, store = args
     try:
-        return parse_file(path, rel, L.LEDGERS[ledger_name] if ledger_name else None)
+        parsed = parse_file(path, rel, L.LEDGERS[ledger_name] if ledger_name else None)
+        if store:
+            _cache_store(digest, ledger_name, parsed)
+        return parsed
     except _Unassigned as exc:
         return "unassigned:" + str(exc)
     except FatalInputError as exc:
@@ -920,7 +926,7 @@ def load(data_dir: Path | str, settings: Settings | None = None, use_cache: bool
             jobs.append((path, rel, ledger.name if ledger else None, digest))
     big = sum(p.stat().st_size for p, *_ in jobs) > 4_000_000
     n_workers = workers if workers is not None else (min(2, os.cpu_count() or 1) if len(jobs) > 1 and big else 1)
-    args = [(p, r, lg) for p, r, lg, _ in jobs]
+    args = [(p, r, lg, digest, use_cache) for p, r, lg, digest in jobs]
     if n_workers > 1:
         with ProcessPoolExecutor(n_workers) as pool:
             outputs = list(pool.map(_parse_job, args))
@@ -934,8 +940,6 @@ def load(data_dir: Path | str, settings: Settings | None = None, use_cache: bool
             ignored.append((rel, msg))
             continue
         results[rel] = out
-        if use_cache:
-            _cache_store(digest, ledger_name, out)
     return _assemble(data_dir, settings, results, ignored, hashes)
 
 
@@ -944,25 +948,31 @@ def _assemble(data_dir: Path, settings: Settings, results: dict[str, ParsedFile]
     quarantine, warnings = [], []
     records = {rel: p.record for rel, p in results.items()}
     for name, ledger in L.LEDGERS.items():
-        parts = []
-        for rel in sorted(r for r, p in results.items() if p.record.ledger == name):
-            p = results[rel]
-            f = p.frame.copy()
-            f.insert(0, L.SRC_FILE, rel)
-            parts.append(f)
-            quarantine += p.quarantine
-            warnings += p.warnings
-        if not parts:
-            frames[name] = _empty_frame(ledger).assign(**{L.SRC_FILE: pd.Series(dtype=object)})
+        rels = sorted(r for r, p in results.items() if p.record.ledger == name)
+        for rel in rels:
+            quarantine += results[rel].quarantine
+            warnings += results[rel].warnings
+        if not rels:
+            empty = _empty_frame(ledger)
+            empty.insert(0, L.SRC_FILE, pd.Categorical([]))
+            frames[name] = empty
             continue
-        frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
         # The same key in several files: the file whose path sorts last wins.
-        dup = frame.duplicated(subset=list(ledger.key), keep="last")
-        if dup.any():
-            for rel, n in frame.loc[dup, L.SRC_FILE].value_counts().items():
-                records[rel].dropped_duplicate += int(n)
-                records[rel].accepted -= int(n)
-            frame = frame[~dup].reset_index(drop=True)
+        key = list(ledger.key)
+        parts = [results[rel].frame for rel in rels]
+        dup = pd.concat([p[key] for p in parts], ignore_index=True).duplicated(keep="last").to_numpy() if len(parts) > 1 else np.zeros(len(parts[0]), dtype=bool)
+        kept, start = [], 0
+        for rel, part in zip(rels, parts):
+            d = dup[start:start + len(part)]
+            start += len(part)
+            if d.any():
+                records[rel].dropped_duplicate += int(d.sum())
+                records[rel].accepted -= int(d.sum())
+                part = part[~d]
+            kept.append(part)
+        frame = pd.concat(kept, ignore_index=True) if len(kept) > 1 else kept[0].reset_index(drop=True)
+        codes = np.repeat(np.arange(len(rels)), [len(k) for k in kept])
+        frame.insert(0, L.SRC_FILE, pd.Categorical.from_codes(codes, categories=rels))
         frames[name] = frame
     q = pd.DataFrame(quarantine, columns=["file", "sheet", "row", "ledger", "reason"])
     w = pd.DataFrame(warnings, columns=["file", "sheet", "row", "ledger", "column", "reason"])

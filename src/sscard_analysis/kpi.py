@@ -8,7 +8,7 @@ counts are for the period unless the key says otherwise.
 from __future__ import annotations
 
 from .activity import guide_check_counts, outlet_inspection_counts, phone_check_counts, publication_counts, training_counts
-from .calendar import calendar_for
+from .calendar import calendar_for, end_of_day
 from .documents import document_kpis
 from .hotline import channel_kpis, hotline_kpis, prepare_tickets
 from .indicators import compute_indicators
@@ -73,6 +73,6 @@ def _deductions_to_date(ds: DataSet, period: Period, cal) -> float:
     settings = ds.settings
     last = min(period.end, settings.end)
     span = Period("service-to-date", settings.start, max(last, settings.start), period.as_of)
-    sub = compute_kpis(ds, span, contract=False)
-    ind = compute_indicators(ds, span, sub, cal)
+    over = span.end >= settings.end and span.as_of >= end_of_day(settings.end)
+    ind = compute_indicators(ds, span, compute_kpis(ds, span, contract=False), cal) if over else {}  # B1 only then
     return compute_penalties(ds, span, ind, cal)["total_yuan"]
