@@ -1,0 +1,119 @@
+"""Excel workbooks of a report: KPI tables and the period's ledgers, masked and formula-safe.
+
+Written with xlsxwriter in constant-memory mode (rows streamed to disk), so a
+year of tickets stays fast and small. Every text cell is written as a string
+cell, never a formula; text that a spreadsheet would read as a formula when
+re-exported (a leading ``= + - @``, tab, CR or LF) also gets a leading ``'``
+(OWASP CSV injection), control characters are dropped and over-long text is
+cut to Excel's 32,767-character limit.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xlsxwriter
+
+from .privacy import mask_frame
+
+MAX_CELL = 32767
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def safe_text(value: str) -> str:
+    """Text that Excel shows as text: control characters dropped, formulas neutralised, length capped.
+
+    A value starting with ``= + - @``, tab, CR or LF gets a leading ``'``, so
+    it can never run as a formula or DDE command, even after a CSV re-export.
+    """
+    s = _CONTROL.sub("", value)
+    if s.startswith(_FORMULA_START):
+        s = "'" + s
+    return s[:MAX_CELL]
+
+
+class Workbook:
+    """A report workbook: Chinese headers, frozen header row, widths, number and percent formats."""
+
+    def __init__(self, path: Path) -> None:
+        self.book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                                    "strings_to_urls": False, "strings_to_numbers": False})
+        self.book.set_properties({"title": path.stem, "created": datetime(2000, 1, 1)})
+        self.header = self.book.add_format({"bold": True, "bg_color": "#DDE6F3", "border": 1, "text_wrap": True, "valign": "top"})
+        self.formats = {
+            "int": self.book.add_format({"num_format": "#,##0"}),
+            "float": self.book.add_format({"num_format": "#,##0.00"}),
+            "pct": self.book.add_format({"num_format": "0.00%"}),
+            "date": self.book.add_format({"num_format": "yyyy-mm-dd"}),
+            "datetime": self.book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
+            "text": self.book.add_format({}),
+        }
+
+    def sheet(self, name: str, frame: pd.DataFrame, percent: tuple[str, ...] = (), widths: dict[str, int] | None = None) -> None:
+        """Write one sheet; columns named in ``percent`` hold fractions shown as percentages."""
+        ws = self.book.add_worksheet(name[:31])
+        cols = list(frame.columns)
+        kinds = [self._kind(frame[c], c in percent) for c in cols]
+        for j, c in enumerate(cols):
+            ws.write_string(0, j, str(c), self.header)
+            width = (widths or {}).get(c) or min(max(8, _display_width(str(c)) + 2, _sample_width(frame[c])), 60)
+            ws.set_column(j, j, width, self.formats.get(kinds[j]))
+        ws.freeze_panes(1, 0)
+        if len(cols):
+            ws.autofilter(0, 0, max(len(frame), 1), len(cols) - 1)
+        columns = [frame[c].to_numpy(dtype=object) for c in cols]
+        for i in range(len(frame)):
+            for j, kind in enumerate(kinds):
+                self._write(ws, i + 1, j, columns[j][i], kind)
+
+    def _kind(self, s: pd.Series, pct: bool) -> str:
+        if pct:
+            return "pct"
+        if pd.api.types.is_datetime64_any_dtype(s):
+            nonnull = s.dropna()
+            return "date" if len(nonnull) and (nonnull == nonnull.dt.normalize()).all() else "datetime"
+        if pd.api.types.is_integer_dtype(s):
+            return "int"
+        if pd.api.types.is_float_dtype(s):
+            return "float"
+        return "text"
+
+    def _write(self, ws, r: int, c: int, v, kind: str) -> None:
+        if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
+            ws.write_blank(r, c, None)
+        elif kind in ("date", "datetime") and isinstance(v, (datetime, date, pd.Timestamp, np.datetime64)):
+            ws.write_datetime(r, c, pd.Timestamp(v).to_pydatetime(), self.formats[kind])
+        elif kind in ("int", "float", "pct") and isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+            ws.write_number(r, c, float(v), self.formats[kind])
+        elif isinstance(v, bool):
+            ws.write_string(r, c, "是" if v else "否")
+        else:
+            ws.write_string(r, c, safe_text(str(v)))
+
+    def close(self) -> None:
+        self.book.close()
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _sample_width(s: pd.Series) -> int:
+    sample = s.dropna().head(200)
+    if sample.empty:
+        return 8
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return 19
+    return max(_display_width(str(v)[:60]) for v in sample) + 2
+
+
+def masked(frame: pd.DataFrame) -> pd.DataFrame:
+    """A ledger frame ready to publish: personal data masked, provenance columns dropped."""
+    keep = [c for c in frame.columns if c not in ("_sheet",)]
+    return mask_frame(frame[keep])
