@@ -5,7 +5,11 @@ SSCARD := $(VENV)/bin/sscard
 STAMP  := $(VENV)/.installed
 SAMPLE := data/sample
 
-.PHONY: venv demo test lab sample bench clean
+# System pieces the outputs need: CJK font for charts and PDFs, the libraries WeasyPrint
+# uses (pango, harfbuzz subsetting), poppler for checking PDFs in the tests.
+SYSTEM_PKGS := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
+
+.PHONY: venv system-deps demo test lab sample reports bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -15,16 +19,29 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+system-deps:
+	@missing=$$(for p in $(SYSTEM_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:" $$missing; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
 sample: venv
 	$(SSCARD) sample --out $(SAMPLE)
 
 # Sample data, its data-quality summary (exit 1 = some rows quarantined, as designed),
-# and the KPI table of the latest complete month.
-demo: sample
+# the KPI table of the latest complete month and that month's report in HTML, PDF and Excel.
+demo: system-deps sample
 	$(SSCARD) validate --data $(SAMPLE) || test $$? -eq 1
 	$(SSCARD) kpi --data $(SAMPLE) --period $$($(SSCARD) latest-month --data $(SAMPLE))
+	$(SSCARD) report monthly --period $$($(SSCARD) latest-month --data $(SAMPLE)) --data $(SAMPLE) --out reports/
 
-test: venv
+# Every weekly, monthly, quarterly and annual report whose period has closed and is missing or stale.
+reports: system-deps venv
+	$(SSCARD) run-due --data $(SAMPLE) --out reports/
+
+test: system-deps venv
 	$(PY) -m pytest
 
 lab: venv

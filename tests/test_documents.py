@@ -73,3 +73,9 @@ def test_calendar_day_basis(docs):
 def test_as_of_unsubmitted(docs):
     k = document_kpis(docs.iloc[[3]], parse_period("2024-05", as_of="2024-05-17T12:00"), Settings(), CAL)
     assert (k["late"], k["late_days"]) == (1, 2)  # 05-16, 05-17
+
+
+def test_nothing_late_in_a_week_with_earlier_submissions(docs):
+    # every stage due before the cut-off was done on time: no late rows, not a frame re-indexed by accident
+    k = document_kpis(docs.iloc[[2]], parse_period("2024-W21"), Settings(), CAL)
+    assert (k["late"], k["late_days"]) == (0, 0)

@@ -21,6 +21,14 @@ from .textable import format_table
 FATAL = (FatalInputError, SettingsError, PeriodError, CalendarError)
 
 
+def _fatal_types() -> tuple:
+    from .charts import FontMissingError
+    from .render import ReportError
+    from .schedule import Busy
+
+    return FATAL + (ReportError, FontMissingError, Busy)
+
+
 def _pct(x: float | None) -> str:
     return "—（无数据）" if x is None else f"{x * 100:.2f}%"
 
@@ -223,6 +231,27 @@ def _cmd_alerts(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .render import run_report
+
+    formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
+    result = run_report(args.kind, args.period, args.data, args.out, formats, args.as_of)
+    for f in result.files:
+        print(f)
+    return 0
+
+
+def _cmd_run_due(args: argparse.Namespace) -> int:
+    from .schedule import run_due
+
+    today = date.fromisoformat(args.today) if args.today else None
+    r = run_due(Path(args.data), Path(args.out), today, workers=args.workers, progress=not args.quiet)
+    print(f"生成 {len(r['done'])} 份，已是最新 {len(r['skipped'])} 份，失败 {len(r['failed'])} 份")
+    for key, msg in r["failed"]:
+        print(f"失败 {key}: {msg}", file=sys.stderr)
+    return 1 if r["failed"] else 0
+
+
 def _cmd_latest_month(args: argparse.Namespace) -> int:
     settings = load_settings(Path(args.data))
     print(latest_complete_month(date.today() if not args.today else date.fromisoformat(args.today), settings))
@@ -261,6 +290,23 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--no-cache", action="store_true")
     a.set_defaults(func=_cmd_alerts)
 
+    r = sub.add_parser("report", help="生成周报、月报、季报或年报（HTML、PDF、Excel）")
+    r.add_argument("kind", choices=["weekly", "monthly", "quarterly", "annual"])
+    r.add_argument("--period", required=True)
+    r.add_argument("--data", required=True)
+    r.add_argument("--out", default="reports")
+    r.add_argument("--format", default="html,pdf,xlsx", help="逗号分隔：html,pdf,xlsx")
+    r.add_argument("--as-of")
+    r.set_defaults(func=_cmd_report)
+
+    d = sub.add_parser("run-due", help="生成所有已到期但缺失或输入已变化的报告")
+    d.add_argument("--data", required=True)
+    d.add_argument("--out", default="reports")
+    d.add_argument("--today", help="按这一天判断哪些期间已结束（默认今天）")
+    d.add_argument("--workers", type=int, default=2)
+    d.add_argument("--quiet", action="store_true")
+    d.set_defaults(func=_cmd_run_due)
+
     m = sub.add_parser("latest-month", help="数据目录合同期内最近一个完整月份")
     m.add_argument("--data", required=True)
     m.add_argument("--today")
@@ -272,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except FATAL as exc:
+    except _fatal_types() as exc:
         print(f"错误: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -65,9 +65,8 @@ def lateness(stages: pd.DataFrame, period: Period, basis: str, cal: WorkCalendar
     """
     cut = period.as_of
     s = stages[stages["deadline"].notna() & ~stages["extension"] & (stages["deadline"] < cut)].copy()
-    done = s["done_at"].where(s["done_at"] <= cut)
-    s = s[done.isna() | (done > s["deadline"])].copy()
-    s["done_eff"] = done
+    s["done_eff"] = s["done_at"].where(s["done_at"] <= cut)
+    s = s[s["done_eff"].isna() | (s["done_eff"] > s["deadline"])].copy()
     if s.empty:
         return s.assign(late_in_period=pd.Series(dtype=bool), late_days=pd.Series(dtype=int))
     first_p, last_p = period.start, min(period.end, cut.date())

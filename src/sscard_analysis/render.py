@@ -45,6 +45,7 @@ class Published:
     period: str
     files: list[Path]
     inputs_hash: str
+    params: dict
 
 
 def notebook_path(kind: str) -> Path:
@@ -125,12 +126,17 @@ ol.findings li { margin-bottom: 6px; }
 
 def page_html(body: str, title: str) -> str:
     """A standalone page: title, table of contents built from the section headings, print CSS. No scripts."""
-    heads = re.findall(r'<h2 id="([^"]+)"[^>]*>(.*?)(?:<a class="anchor-link".*?</a>)?</h2>', body, flags=re.S)
-    toc = "".join(f'<li><a href="#{hid}">{re.sub(r"<[^>]+>", "", text).strip()}</a></li>' for hid, text in heads)
-    nav = f'<nav class="toc"><strong>目录</strong><ol>{toc}</ol></nav>' if toc else ""
     body = re.sub(r'<a class="anchor-link"[^>]*>.*?</a>', "", body, flags=re.S)
-    # the table of contents goes after the cover block
-    if '<div class="cover">' in body and nav:
+    heads = []
+
+    def number(m: re.Match) -> str:
+        heads.append(re.sub(r"<[^>]+>", "", m.group(2)).strip())
+        return f'<h2 id="sec-{len(heads)}">{m.group(2)}</h2>'
+
+    body = re.sub(r"<h2\b([^>]*)>(.*?)</h2>", number, body, flags=re.S)
+    toc = "".join(f'<li><a href="#sec-{i}">{html.escape(text)}</a></li>' for i, text in enumerate(heads, 1))
+    nav = f'<nav class="toc"><strong>目录</strong><ol>{toc}</ol></nav>' if toc else ""
+    if '<div class="cover">' in body:  # the table of contents goes right after the cover block
         end = body.index("</div>", body.index('<div class="cover">')) + len("</div>")
         body = body[:end] + nav + body[end:]
     else:
@@ -171,7 +177,7 @@ def write_excel(ctx, out: Path) -> None:
 
 
 def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path, formats: tuple[str, ...] = FORMATS,
-               as_of: str | None = None, kernel_name: str = "python3") -> Published:
+               as_of: str | None = None, kernel_name: str = "python3", manifest: bool = True) -> Published:
     """Produce one report in every requested format, published atomically under ``out_dir/<period>/``."""
     if kind not in KINDS:
         raise ReportError(f"报告类型应为 {', '.join(KINDS)} 之一")
@@ -215,19 +221,21 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
         for name in files:
             os.replace(tmp / name, final_dir / name)
             published.append(final_dir / name)
-        record_manifest(out_dir, kind, label, digest, published, params)
-        return Published(kind, label, published, digest)
+        result = Published(kind, label, published, digest, params)
+        if manifest:
+            record_manifest(out_dir, result)
+        return result
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def record_manifest(out_dir: Path, kind: str, label: str, digest: str, files: list[Path], params: dict) -> None:
+def record_manifest(out_dir: Path, result: Published) -> None:
     """Provenance: parameters, input hash and files of every published report (``reports/manifest.json``)."""
     path = out_dir / MANIFEST
     data = read_manifest(out_dir)
-    data[f"{kind}:{label}"] = {"kind": kind, "period": label, "inputs_hash": digest, "parameters": params,
-                               "files": [str(f.relative_to(out_dir)) for f in files],
-                               "generated_at": datetime.now().replace(microsecond=0).isoformat()}
+    data[f"{result.kind}:{result.period}"] = {
+        "kind": result.kind, "period": result.period, "inputs_hash": result.inputs_hash, "parameters": result.params,
+        "files": [str(f.relative_to(out_dir)) for f in result.files], "generated_at": datetime.now().replace(microsecond=0).isoformat()}
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
     os.replace(tmp, path)
