@@ -88,7 +88,7 @@ def monthly_trend(trend: pd.DataFrame, title: str = "12345热线：受理量与�
     ax2.grid(False)
     lines = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
     labels = ax.get_legend_handles_labels()[1] + ax2.get_legend_handles_labels()[1]
-    ax.legend(lines, labels, frameon=False, fontsize=8, loc="lower left")
+    ax.legend(lines, labels, frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=3)
     ax.tick_params(axis="x", rotation=45)
     return fig
 

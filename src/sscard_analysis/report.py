@@ -62,6 +62,11 @@ class ReportContext:
 def period_title(p: Period) -> str:
     """``2024年5月``, ``2024年第18周（4月29日—5月5日）``, ``2024年第二季度`` …"""
     label = p.label
+    span = f"{p.start.year}年{p.start.month}月{p.start.day}日至{p.end.year}年{p.end.month}月{p.end.day}日"
+    if label.lower() == "contract":
+        return f"服务期，{span}"
+    if label.lower().startswith("contract-q"):
+        return f"服务期第{'一二三四'[int(label[-1]) - 1]}季度，{span}"
     if "-W" in label:
         y, w = label.split("-W")
         return f"{y}年第{int(w)}周（{p.start.month}月{p.start.day}日—{p.end.month}月{p.end.day}日）"
@@ -72,7 +77,7 @@ def period_title(p: Period) -> str:
         return f"{label[:4]}年{int(label[5:])}月"
     if len(label) == 4 and label.isdigit():
         return f"{label}年"
-    return f"{p.start:%Y年%m月%d日}至{p.end:%Y年%m月%d日}"
+    return span
 
 
 def previous_period(p: Period, kind: str, settings) -> Period:
@@ -96,13 +101,13 @@ def build_context(kind: str, period: str, data_dir: str | Path, as_of: str | Non
     charts.use_cjk_font()
     ds = load(Path(data_dir))
     p = parse_period(period, ds.settings, as_of or None)
-    prev = previous_period(p, kind, ds.settings)
     cal = calendar_for(ds.settings)
     kpis = compute_kpis(ds, p)
-    try:
-        prev_kpis = compute_kpis(ds, prev, contract=False)
-    except Exception:  # a previous period outside the calendar: no comparison
-        prev, prev_kpis = None, None
+    prev = previous_period(p, kind, ds.settings)
+    # No comparison with a period before the service started (there is nothing to compare with).
+    prev_kpis = compute_kpis(ds, prev, contract=False) if prev.end >= ds.settings.start else None
+    if prev_kpis is None:
+        prev = None
     tickets = prepare_tickets(ds["tickets"], ds.settings, cal, REPORT_COLUMNS)
     return ReportContext(kind, ds, p, kpis, prev, prev_kpis, tickets, cal)
 
@@ -325,12 +330,16 @@ def breakdown(ctx: ReportContext, column: str, label: str, chart: bool = False, 
     hot = rec.loc[rec["channel"] == HOTLINE, column].astype(object).fillna("（未填）").value_counts()
     before = prev[column].astype(object).fillna("（未填）").value_counts()
     df = pd.DataFrame({label: cur.index, "全部渠道": cur.values})
-    df["12345热线"] = df[label].map(hot).fillna(0).astype(int)
+    df["12345热线"] = df[label].map(hot).fillna(0).astype(int).map(fmt_int)
     df["占比"] = (df["全部渠道"] / max(len(rec), 1) * 100).map(lambda x: f"{x:.1f}%")
-    df["上期"] = df[label].map(before).fillna(0).astype(int)
-    df["环比"] = [(_change(int(a), int(b)) if b else "新增") for a, b in zip(df["全部渠道"], df["上期"])]
+    if ctx.previous is None:
+        df["上期"], df["环比"] = None, "—"
+    else:
+        df["上期"] = df[label].map(before).fillna(0).astype(int)
+        df["环比"] = [(_change(int(a), int(b)) if b else "新增") for a, b in zip(df["全部渠道"], df["上期"])]
     df = df.head(top)
-    parts = [_table(df.assign(全部渠道=df["全部渠道"].map(fmt_int), 上期=df["上期"].map(fmt_int)), right=("全部渠道", "12345热线", "占比", "上期", "环比"))]
+    shown = df.assign(全部渠道=df["全部渠道"].map(fmt_int), 上期=df["上期"].map(lambda v: "—" if v is None else fmt_int(v)))
+    parts = [_table(shown, right=("全部渠道", "12345热线", "占比", "上期", "环比"))]
     if chart and not cur.empty:
         parts.insert(0, _img(charts.ranked_bars(cur, f"按{label}分布（全部渠道）"), label))
     return _frag(*parts)
