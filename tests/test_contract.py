@@ -2,6 +2,7 @@
 
 from datetime import date
 
+import pandas as pd
 import pytest
 from _frames import dataset, ledger_frame
 from scipy.stats import poisson
@@ -214,3 +215,22 @@ def test_penalty_total_is_sum_of_items_and_months_add_up():
     assert q2["total_yuan"] == may["total_yuan"] + june["total_yuan"]
     assert q2["settlement"]["final_payment_yuan"] == 960_000
     assert june["settlement"]["deductions_to_date_yuan"] == q2["total_yuan"]
+
+
+def test_rendered_reports_count_for_weekly_and_monthly_quotas(tmp_path):
+    import json
+
+    from sscard_analysis.indicators import with_rendered_reports
+
+    ds = dataset(S, deliverables=[dict(deliverable_id="R1", kind="月报", covers="2024-05", submitted_on="2024-06-03")])
+    here = str(ds.data_dir.resolve())
+    manifest = {
+        "monthly:2024-05": {"kind": "monthly", "period": "2024-05", "generated_at": "2024-06-03T08:00:00", "parameters": {"data_dir": here}},
+        "monthly:2024-06": {"kind": "monthly", "period": "2024-06", "generated_at": "2024-07-01T08:00:00", "parameters": {"data_dir": here}},
+        "weekly:2024-W18": {"kind": "weekly", "period": "2024-W18", "generated_at": "2024-05-06T08:00:00", "parameters": {"data_dir": "/elsewhere"}},
+        "quarterly:contract-Q1": {"kind": "quarterly", "period": "contract-Q1", "generated_at": "2024-06-03T08:00:00", "parameters": {"data_dir": here}},
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    frame = with_rendered_reports(ds, tmp_path)
+    assert sorted(zip(frame["kind"], frame["covers"])) == [("月报", "2024-05"), ("月报", "2024-06")]
+    assert frame.loc[frame["covers"] == "2024-06", "submitted_on"].iloc[0] == pd.Timestamp("2024-07-01")

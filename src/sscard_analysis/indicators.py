@@ -11,8 +11,10 @@ makes its indicators ``not_assessed`` with the reason, never a silent 0.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from datetime import date, timedelta
 
 import pandas as pd
@@ -20,7 +22,7 @@ from scipy.stats import poisson
 
 from .activity import in_period
 from .calendar import WorkCalendar, end_of_day
-from .config import _add_months
+from .config import REPORTS_DIR, _add_months
 from .io import DataSet
 from .ledgers import LEDGERS
 from .periods import Period
@@ -143,8 +145,42 @@ def _first_dates(frame: pd.DataFrame, q: Quota) -> pd.Series | None:
     return rows[q.date_col].dropna()
 
 
-def compute_indicators(ds: DataSet, period: Period, kpis: dict, cal: WorkCalendar) -> dict:
-    """A1–A21 for ``period``; ``kpis`` is the section-4 object of the same period."""
+def with_rendered_reports(ds: DataSet, reports_dir: Path | None) -> pd.DataFrame:
+    """Deliverables plus the weekly and monthly reports ``sscard`` rendered for this data folder (A14, A15).
+
+    A rendered report counts as submitted on the day it was generated
+    (``reports/manifest.json``), unless the deliverables ledger already has
+    a report of the same kind for the same period (no double counting).
+    """
+    frame = ds["deliverables"]
+    manifest = Path(reports_dir or REPORTS_DIR) / "manifest.json"
+    if not manifest.is_file():
+        return frame
+    try:
+        entries = json.loads(manifest.read_text(encoding="utf-8")).values()
+    except (json.JSONDecodeError, OSError):
+        return frame
+    folder = str(Path(ds.data_dir).resolve())
+    have = set(zip(frame["kind"].astype(object), frame["covers"].astype(object)))
+    rows = [{"deliverable_id": f"sscard:{e['kind']}:{e['period']}", "kind": RENDERED_KINDS[e["kind"]], "covers": e["period"],
+             "submitted_on": pd.Timestamp(e["generated_at"][:10]), "title": "sscard 生成"}
+            for e in entries
+            if e.get("kind") in RENDERED_KINDS and e.get("parameters", {}).get("data_dir") == folder
+            and (RENDERED_KINDS[e["kind"]], e["period"]) not in have]
+    if not rows:
+        return frame
+    return pd.concat([frame, pd.DataFrame(rows)], ignore_index=True)
+
+
+RENDERED_KINDS = {"weekly": "周报", "monthly": "月报"}
+
+
+def compute_indicators(ds: DataSet, period: Period, kpis: dict, cal: WorkCalendar, reports_dir: Path | None = None) -> dict:
+    """A1–A21 for ``period``; ``kpis`` is the section-4 object of the same period.
+
+    ``reports_dir`` holds the manifest of reports ``sscard`` rendered (counted
+    for A14/A15 beside the deliverables ledger); default ``reports/``.
+    """
     settings = ds.settings
     start, last, elapsed, total_days = service_window(period, settings)
     over = period.as_of >= end_of_day(settings.end)
@@ -169,10 +205,13 @@ def compute_indicators(ds: DataSet, period: Period, kpis: dict, cal: WorkCalenda
         out[code] = item
 
     for q in QUOTAS:
-        if reason := _needs(ds, q.ledger):
+        if q.code in ("A14", "A15") and not (frame := with_rendered_reports(ds, reports_dir)).empty:
+            pass
+        elif reason := _needs(ds, q.ledger):
             out[q.code] = _not_assessed(q.code, q.target, reason, q.clause)
             continue
-        frame = ds[q.ledger]
+        else:
+            frame = ds[q.ledger]
         cum_rows = in_period(frame, q.date_col, service) if elapsed else frame.iloc[0:0]
         per_rows = in_period(frame, q.date_col, period)
         cumulative = _count(cum_rows, q)

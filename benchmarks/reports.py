@@ -1,0 +1,79 @@
+"""Report benchmark: one monthly report end to end, and a whole contract year of reports.
+
+Prints three figures on the sample contract year (``data/sample``, made with
+``sscard sample`` if missing):
+
+- monthly_s: one monthly report, execute + HTML + PDF + Excel (``run_report``);
+- year_s: every report of the service year (52 weekly, 12 monthly, 4
+  quarterly, 1 annual) with ``run_due`` from an empty output folder;
+- plain_s: the same notebooks run one by one with the plain ``papermill`` and
+  ``jupyter nbconvert --to html --no-input`` commands (HTML only, so it does
+  less work); with ``--plain-limit N`` only N of them are run and the total is
+  extrapolated (marked ``plain_extrapolated=1``).
+
+Targets on 2 cores: monthly <= 20 s, year <= 10 min and at least 2x faster
+than the plain commands. Usage: ``python benchmarks/reports.py [--plain-limit N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", default=str(ROOT / "data" / "sample"))
+    ap.add_argument("--plain-limit", type=int, default=0, help="run only this many reports the plain way (0 = all)")
+    args = ap.parse_args()
+
+    from sscard_analysis.config import load_settings
+    from sscard_analysis.io import load
+    from sscard_analysis.render import notebook_path, run_report
+    from sscard_analysis.schedule import closed_periods, run_due
+
+    data = Path(args.data)
+    if not (data / "sscard.toml").is_file():
+        subprocess.run([str(BIN / "sscard"), "sample", "--out", str(data)], check=True)
+    load(data)  # the parse cache is warm for every variant below
+    work = Path(tempfile.mkdtemp(prefix="sscard-bench-reports-"))
+    try:
+        t = time.perf_counter()
+        run_report("monthly", "2024-05", data, work / "one")
+        monthly_s = time.perf_counter() - t
+
+        settings = load_settings(data)
+        today = settings.end + timedelta(days=3)
+        t = time.perf_counter()
+        result = run_due(data, work / "year", today=today, progress=False)
+        year_s = time.perf_counter() - t
+        n = len(result["done"])
+
+        due = closed_periods(settings, today)
+        plain = due[: args.plain_limit] if args.plain_limit else due
+        t = time.perf_counter()
+        for kind, label in plain:
+            out = work / "plain" / f"{kind}-{label}.ipynb"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            subprocess.run([str(BIN / "papermill"), str(notebook_path(kind)), str(out), "-r", "period", label,
+                            "-r", "data_dir", str(data.resolve()), "-r", "as_of", "", "--cwd", str(ROOT)],
+                           check=True, capture_output=True)
+            subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(out)], check=True, capture_output=True)
+        plain_s = (time.perf_counter() - t) * len(due) / len(plain)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"reports: monthly_s={monthly_s:.1f} year_reports={n} year_s={year_s:.0f} plain_s={plain_s:.0f} "
+          f"speedup={plain_s / year_s:.2f} plain_extrapolated={int(len(plain) < len(due))} failed={len(result['failed'])}")
+
+
+if __name__ == "__main__":
+    main()
