@@ -195,15 +195,14 @@ def scrub_text(text: object, names: tuple[str, ...] = ()) -> str:
 
 def scrub_series(texts: pd.Series, names: pd.Series | None = None) -> pd.Series:
     """Vectorised :func:`scrub_text`; ``names`` gives each row's own citizen name."""
-    s = texts.fillna("").astype(str)
+    s = texts.astype(object).where(texts.notna(), "").astype(str)
     s = s.str.replace(_TEXT_ID, _mask_id_match, regex=True)
     s = s.str.replace(_TEXT_MOBILE, lambda m: m.group(1) + "****" + m.group(3), regex=True)
     s = s.str.replace(_TEXT_LANDLINE, lambda m: m.group(1) + "-****" + m.group(3), regex=True)
     if names is not None:
-        has = names.fillna("").astype(str).str.len() >= 2
-        for idx in s.index[has.to_numpy()]:
-            name = str(names.loc[idx])
-            s.loc[idx] = s.loc[idx].replace(name, mask_name(name))
+        own = names.astype(object).where(names.notna(), "").astype(str).tolist()
+        s = pd.Series([t.replace(n, mask_name(n)) if len(n) >= 2 and n in t else t for t, n in zip(s.tolist(), own)],
+                      index=s.index, dtype=object)
     return s
 
 

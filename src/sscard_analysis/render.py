@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -81,15 +82,36 @@ def inputs_hash(input_hashes: dict[str, str], params: dict, kind: str) -> str:
     return h.hexdigest()
 
 
-def execute(kind: str, params: dict, out: Path, kernel_name: str = "python3") -> nbformat.NotebookNode:
-    """Execute the report notebook with papermill into ``out`` (raises ReportError on failure)."""
+KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]  # no connection-security or shutdown chatter on the console
+
+
+@contextmanager
+def kernel(kernel_name: str = "python3"):
+    """One running kernel for several reports in a row (imports and parsed data stay warm)."""
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    km = AsyncKernelManager(kernel_name=kernel_name)
+    run_sync(km.start_kernel)(cwd=str(PROJ_ROOT), extra_arguments=KERNEL_ARGS)
+    try:
+        yield km
+    finally:
+        run_sync(km.shutdown_kernel)(now=True)
+
+
+def execute(kind: str, params: dict, out: Path, kernel_name: str = "python3", km=None) -> nbformat.NotebookNode:
+    """Execute the report notebook with papermill into ``out`` (raises ReportError on failure).
+
+    With ``km`` (from :func:`kernel`) the notebook runs in that already running kernel.
+    """
     import papermill as pm
 
     src = notebook_path(kind)
     check_parameters(src, params)
+    extra = {"km": km} if km is not None else {"extra_arguments": KERNEL_ARGS}
     try:
         pm.execute_notebook(str(src), str(out), parameters=params, kernel_name=kernel_name, progress_bar=False,
-                            cwd=str(PROJ_ROOT), log_output=False)
+                            cwd=str(PROJ_ROOT), log_output=False, **extra)
     except pm.PapermillExecutionError as exc:
         raise ReportError(f"{src.name} 执行失败（{exc.ename}: {str(exc.evalue)[:200]}）") from None
     return nbformat.read(out, as_version=4)
@@ -177,7 +199,7 @@ def write_excel(ctx, out: Path) -> None:
 
 
 def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path, formats: tuple[str, ...] = FORMATS,
-               as_of: str | None = None, kernel_name: str = "python3", manifest: bool = True) -> Published:
+               as_of: str | None = None, kernel_name: str = "python3", manifest: bool = True, km=None) -> Published:
     """Produce one report in every requested format, published atomically under ``out_dir/<period>/``."""
     if kind not in KINDS:
         raise ReportError(f"报告类型应为 {', '.join(KINDS)} 之一")
@@ -198,7 +220,7 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
         nb = None
         if "html" in formats or "pdf" in formats:
             try:
-                nb = execute(kind, params, executed, kernel_name)
+                nb = execute(kind, params, executed, kernel_name, km)
             except ReportError:
                 failed = out_dir / "_failed"
                 failed.mkdir(exist_ok=True)

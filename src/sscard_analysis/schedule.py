@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from .config import Settings, _add_months
-from .render import FORMATS, ReportError, inputs_hash, read_manifest, record_manifest, run_report
+from .render import FORMATS, ReportError, inputs_hash, kernel, read_manifest, record_manifest, run_report
 
 LOCK = ".run-due.lock"
 
@@ -64,10 +64,23 @@ def closed_periods(settings: Settings, today: date) -> list[tuple[str, str]]:
     return out
 
 
+_KERNEL = None
+
+
+def _start_worker() -> None:
+    """Each worker process keeps one kernel for all its reports, shut down when the worker exits."""
+    global _KERNEL
+    from multiprocessing.util import Finalize
+
+    session = kernel()
+    _KERNEL = session.__enter__()
+    Finalize(None, session.__exit__, args=(None, None, None), exitpriority=10)
+
+
 def _job(args: tuple) -> tuple[str, str, object]:
     kind, label, data_dir, out_dir = args
     try:
-        return kind, label, run_report(kind, label, data_dir, out_dir, FORMATS, manifest=False)
+        return kind, label, run_report(kind, label, data_dir, out_dir, FORMATS, manifest=False, km=_KERNEL)
     except ReportError as exc:
         return kind, label, exc
 
@@ -94,7 +107,7 @@ def run_due(data_dir: Path, out_dir: Path, today: date | None = None, workers: i
                 due.append((kind, label, str(Path(data_dir).resolve()), str(out_dir)))
         done, failed = [], []
         bar = tqdm(total=len(due), desc="报告", unit="份", disable=not progress)
-        with ProcessPoolExecutor(max(1, min(workers, len(due) or 1))) as pool:
+        with ProcessPoolExecutor(max(1, min(workers, len(due) or 1)), initializer=_start_worker) as pool:
             for fut in as_completed([pool.submit(_job, a) for a in due]):
                 kind, label, result = fut.result()
                 if isinstance(result, Exception):
