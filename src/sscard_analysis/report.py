@@ -29,7 +29,7 @@ from .documents import document_stages, lateness
 from .hotline import KPI_COLUMNS, as_at, counted, overdue_open, prepare_tickets, received
 from .io import DataSet, load
 from .kpi import compute_kpis
-from .ledgers import HOTLINE
+from .ledgers import HOTLINE, LEDGERS
 from .periods import Period, parse_period
 from .privacy import mask_name, scrub_series
 from .staffing import roster_check
@@ -447,6 +447,7 @@ def documents_section(ctx: ReportContext) -> Fragment:
     d = ctx.kpis["documents"]
     parts = [f"<p>本期接收办文需求 {d['requested']} 件；超时 {d['late']} 件次，超时 {d['late_days']} 天"
              + (f"；{d['no_deadline']} 件来文未登记办理期限，无法评估" if d["no_deadline"] else "") + "。</p>"]
+    late = late[late["late_in_period"] | (late["late_days"] > 0)]
     if not late.empty:
         df = pd.DataFrame({"编号": late["doc_id"], "类型": late["doc_type"], "环节": late["stage"], "期限": late["deadline"].dt.strftime("%Y-%m-%d"),
                            "完成时间": late["done_eff"].dt.strftime("%Y-%m-%d %H:%M").fillna("未完成"), "本期超时天数": late["late_days"]})
@@ -536,7 +537,7 @@ def draft_findings(ctx: ReportContext) -> list[tuple[str, str]]:
             if n >= 3:
                 out.append((f"{bank}有 {n} 次现场检查发现问题未整改或单项低于60分。", f"向{bank}发函督促整改，并在下期复查相关网点。"))
     for code, i in k["indicators"].items():
-        if i["status"] == "at_risk":
+        if i["status"] == "at_risk" and i["pace_target"] - i["value"] >= 1:  # at least one whole item behind
             out.append((f"{code} {i['name']}累计 {i['value']:,.0f}，低于当前应完成进度 {i['pace_target']:,.1f}（年度目标 {i['target']:,.0f}）。",
                         "调整后续排期，按剩余时间分解到每周并跟踪。"))
         elif i["status"] == "missed" and code not in ("A1", "A2"):
@@ -553,13 +554,17 @@ def data_quality(ctx: ReportContext) -> Fragment:
     """Rows read, accepted, quarantined and dropped per ledger, with the files that needed attention."""
     s = ctx.ds.summary()
     s = s[s["files"] > 0]
-    df = pd.DataFrame({"台账": s["台账"], "文件数": s["files"], "读入行": s["rows_read"], "接收": s["accepted"], "隔离": s["quarantined"],
-                       "剔除（空行/合计行/重复）": s["dropped_blank"] + s["dropped_summary"] + s["dropped_duplicate"], "警告": s["warnings"]})
+    df = pd.DataFrame({"台账": s["台账"], "文件数": s["files"], "读入行": s["rows_read"].map(fmt_int), "接收": s["accepted"].map(fmt_int),
+                       "隔离": s["quarantined"].map(fmt_int),
+                       "剔除（空行/合计行/重复）": (s["dropped_blank"] + s["dropped_summary"] + s["dropped_duplicate"]).map(fmt_int),
+                       "警告": s["warnings"].map(fmt_int)})
     parts = [_table(df, right=("文件数", "读入行", "接收", "隔离", "剔除（空行/合计行/重复）", "警告"))]
     q = ctx.ds.quarantine
     if len(q):
         top = q.assign(原因=q["reason"].str.split("；").str[0].str.replace(r"“.*”", "“…”", regex=True)).groupby(["ledger", "原因"]).size().reset_index(name="行数")
-        parts.append("<p>隔离原因（行号与明细见数据目录的隔离清单）：</p>" + _table(top.rename(columns={"ledger": "台账"}).sort_values("行数", ascending=False).head(15), right=("行数",)))
+        top["ledger"] = top["ledger"].map(lambda n: LEDGERS[n].zh)
+        parts.append("<p>隔离原因（文件、行号与明细见 sscard validate 输出的隔离清单）：</p>"
+                     + _table(top.rename(columns={"ledger": "台账"}).sort_values("行数", ascending=False).head(15), right=("行数",)))
     if ctx.ds.ignored:
         parts.append("<p>未读取的文件：" + "；".join(html.escape(f"{f}（{w}）") for f, w in ctx.ds.ignored) + "</p>")
     return _frag(*parts)
