@@ -12,7 +12,7 @@ from sscard_analysis.config import Settings
 from sscard_analysis.indicators import _guide_checks, quota_status
 from sscard_analysis.kpi import compute_kpis
 from sscard_analysis.penalties import (
-    b3_replacement, b4_pm_duties, b5_complaints, b8_absence, b9_b10_turnover, compute_penalties, error_rate_amount,
+    b3_replacement, b4_pm_duties, b5_complaints, b8_absence, b9_b10_turnover, error_rate_amount,
     termination_triggers,
 )
 from sscard_analysis.periods import parse_period

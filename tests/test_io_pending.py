@@ -7,23 +7,14 @@ it turns into an error (XPASS) as soon as the bug is fixed: then move it to
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
-from sscard_analysis import ledgers as L
-from sscard_analysis.io import FatalInputError, load
 from test_io import (
     HEAD,
-    ID_A,
     XlError,
-    ID_B,
-    assert_no_personal_data,
-    assert_reconciled,
     read,
     rec,
-    tickets,
     trow,
-    vals,
     write_xlsx,
 )
 

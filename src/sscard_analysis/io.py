@@ -30,7 +30,7 @@ import pandas as pd
 
 from . import ledgers as L
 from .config import Settings, cache_dir, load_settings
-from .privacy import check_ids, normalize_id, normalize_phone, scrub_text
+from .privacy import check_ids, normalize_phone, scrub_text
 
 PARSER_VERSION = "1"
 DATA_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv", ".txt"}

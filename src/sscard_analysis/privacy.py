@@ -44,12 +44,6 @@ def _valid_birth(ymd: str, today: date) -> bool:
     return date(1900, 1, 1) <= born <= today
 
 
-def normalize_id(text: str) -> str:
-    """Tidy an ID number as typed: NFKC (full-width digits), no spaces or leading ', upper-case X."""
-    s = unicodedata.normalize("NFKC", text).strip().lstrip("'").replace(" ", "")
-    return s.upper()
-
-
 def check_id(text: str, today: date | None = None) -> str | None:
     """Return None when the (normalised) ID number is acceptable, else the reason.
 

@@ -13,7 +13,7 @@ import base64
 import html
 import io as _io
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -31,7 +31,7 @@ from .io import DataSet, load
 from .kpi import compute_kpis
 from .ledgers import HOTLINE, LEDGERS
 from .periods import Period, parse_period
-from .privacy import mask_name, scrub_series
+from .privacy import scrub_series
 from .staffing import roster_check
 
 KINDS = {"weekly": "周报", "monthly": "月报", "quarterly": "季报", "annual": "年报"}

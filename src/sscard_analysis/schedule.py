@@ -11,7 +11,6 @@ runs never overlap.
 from __future__ import annotations
 
 import fcntl
-import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -118,7 +117,3 @@ def run_due(data_dir: Path, out_dir: Path, today: date | None = None, workers: i
                 bar.update(1)
         bar.close()
     return {"done": sorted(done), "skipped": skipped, "failed": failed}
-
-
-def cpu_workers() -> int:
-    return min(2, os.cpu_count() or 1)
