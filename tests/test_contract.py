@@ -234,3 +234,59 @@ def test_rendered_reports_count_for_weekly_and_monthly_quotas(tmp_path):
     frame = with_rendered_reports(ds, tmp_path)
     assert sorted(zip(frame["kind"], frame["covers"])) == [("月报", "2024-05"), ("月报", "2024-06")]
     assert frame.loc[frame["covers"] == "2024-06", "submitted_on"].iloc[0] == pd.Timestamp("2024-07-01")
+
+
+def test_quota_indicators_count_what_the_contract_counts(tmp_path):
+    from sscard_analysis.indicators import compute_indicators
+
+    s = Settings(start=date(2024, 3, 1))
+    ds = dataset(
+        s,
+        deliverables=[dict(deliverable_id=f"P{i}", kind="业务流程规划文档", submitted_on=f"2024-0{3 + i}-10") for i in range(3)]
+        + [dict(deliverable_id="F1", kind="应用可行性报告", submitted_on="2024-04-01"),
+           dict(deliverable_id="C3", kind="应用案例分析报告", covers="2024-03", submitted_on="2024-04-02"),
+           dict(deliverable_id="C5", kind="应用案例分析报告", submitted_on="2024-05-20")],
+        publications=[dict(pub_id="1", published_on="2024-03-05", kind="海报", copies=1000),
+                      dict(pub_id="2", published_on="2024-04-05", kind="宣传折页", copies=2500),
+                      dict(pub_id="3", published_on="2024-04-06", kind="视频", copies=99),
+                      dict(pub_id="4", published_on="2024-06-06", kind="展架", copies=7)],
+        outlet_inspections=[dict(inspection_id=str(i), outlet_id=f"WD{i % 3}", inspected_on="2024-04-01") for i in range(7)],
+        applications=[dict(app_id="1", name="a", stage="已上线", launched_on="2024-05-01", feasibility_report_on="2024-03-20"),
+                      dict(app_id="2", name="b", stage="测试", feasibility_report_on="2024-04-20"),
+                      dict(app_id="3", name="c", stage="已上线", launched_on="2023-12-01")],
+    )
+    p = parse_period("2024-05", s)
+    ind = compute_indicators(ds, p, compute_kpis(ds, p, contract=False), CAL, reports_dir=tmp_path)
+    assert (ind["A3"]["value"], ind["A3"]["period_value"]) == (3, 1)  # 03-10, 04-10, 05-10
+    assert ind["A8"]["value"] == 3500 and ind["A8"]["p_meet_target"] is None  # posters + leaflets by 05-31; videos are not printed copies
+    assert ind["A11"]["value"] == 3  # 7 visits to 3 distinct outlets
+    assert ind["A16"]["value"] == 2  # one report in 成果台账, two dates in 应用目录: the larger count
+    assert ind["A17"]["value"] == 1  # launched before the service start does not count
+    assert (ind["A20"]["value"], ind["A20"]["months"]) == (0, 1)  # the period's own month, May, has its report
+    so_far = compute_indicators(ds, parse_period("contract", s, as_of="2024-05-31T23:59:59"), compute_kpis(ds, p, contract=False), CAL, reports_dir=tmp_path)
+    assert (so_far["A20"]["value"], so_far["A20"]["months_missing"]) == (1, ["2024-04"])  # March by covers, May by submission month
+    assert (ind["A14"]["value"], ind["A14"]["status"]) == (0, "at_risk")  # ledger present, no weekly report yet
+    elapsed = 92  # 2024-03-01 .. 2024-05-31
+    assert ind["A3"]["pace_target"] == round(12 * elapsed / 365, 2)
+    assert ind["A3"]["projected"] == round(3 / elapsed * 365, 1)
+
+
+def test_b1_only_at_the_end_of_the_service():
+    s = Settings(start=date(2024, 3, 1))
+    ds = dataset(s, trainings=[dict(training_id="1", held_on="2024-03-05", kind="内部培训")])
+    during = compute_kpis(ds, parse_period("contract", s, as_of="2024-12-31T23:59:59"))
+    assert not [i for i in during["penalties"]["items"] if i["rule"] == "B1"]
+    assert during["indicators"]["A4"]["status"] == "at_risk"
+    after = compute_kpis(ds, parse_period("contract", s, as_of="2025-03-01T00:00:00"))
+    b1 = [i["basis"][:3] for i in after["penalties"]["items"] if i["rule"] == "B1"]
+    # A4, A5, A6 missed (trainings present); ledgers absent are not assessed, never charged
+    assert b1 == ["A4 ", "A5 ", "A6 "] and after["indicators"]["A3"]["status"] == "not_assessed"
+
+
+def test_pay_flag_five_people_in_a_quarter():
+    from sscard_analysis.penalties import b2_pay
+
+    staff = ledger_frame("staff", [_person(f"W{i}", pay_below_standard_quarters="2024Q3") for i in range(5)] + [_person("X", pay_below_standard_quarters="2024Q4")])
+    items, flags = b2_pay(staff)
+    assert sum(i["amount_yuan"] for i in items) == 12000 and {i["date"] for i in items} == {"2024-09-30", "2024-12-31"}
+    assert [f["basis"] for f in flags] == ["2024Q3：5 人"]
