@@ -79,3 +79,25 @@ def test_nothing_late_in_a_week_with_earlier_submissions(docs):
     # every stage due before the cut-off was done on time: no late rows, not a frame re-indexed by accident
     k = document_kpis(docs.iloc[[2]], parse_period("2024-W21"), Settings(), CAL)
     assert (k["late"], k["late_days"]) == (0, 0)
+
+
+def test_weekly_and_monthly_reports_are_due_the_next_working_day():
+    from sscard_analysis.documents import report_stages
+
+    deliv = ledger_frame("deliverables", [
+        dict(deliverable_id="W18", kind="周报", covers="2024-W18", submitted_on="2024-05-08"),  # due Mon 05-06: 2 working days late
+        dict(deliverable_id="M09", kind="月报", covers="2024-09", submitted_on="2024-10-08"),  # due 10-08 after National Day
+        dict(deliverable_id="M04", kind="月报", covers="2024年4月", submitted_on="2024-05-06"),  # due 05-06 after May Day
+        dict(deliverable_id="W??", kind="周报", covers="第18周", submitted_on="2024-05-06"),  # unreadable period: no deadline
+        dict(deliverable_id="P1", kind="业务流程规划文档", covers="2024-05", submitted_on="2024-07-01"),  # not a periodic report
+    ])
+    st = report_stages(deliv, CAL).set_index("doc_id")["deadline"]
+    assert st.to_dict() == {"W18": pd.Timestamp("2024-05-06 23:59:59"), "M09": pd.Timestamp("2024-10-08 23:59:59"),
+                            "M04": pd.Timestamp("2024-05-06 23:59:59")}
+    empty_docs = ledger_frame("documents", [])
+    k = document_kpis(empty_docs, parse_period("2024-05"), Settings(), CAL, deliv)
+    assert (k["late"], k["late_days"]) == (1, 2)
+    from sscard_analysis.penalties import b11_documents
+
+    items = b11_documents(empty_docs, parse_period("2024-05"), Settings(), CAL, deliv)
+    assert [(i["basis"][:7], i["amount_yuan"]) for i in items] == [("办文 W18（", 200)]

@@ -1390,3 +1390,14 @@ def test_cached_frames_equal_parsed_frames_including_dtypes(data_dir):
     assert_reconciled(cached)
     for name in L.LEDGERS:
         pd.testing.assert_frame_equal(parsed.frames[name], cached.frames[name], obj=name)
+
+
+def test_unknown_outlet_is_kept_with_a_warning(data_dir):
+    write_xlsx(data_dir / "outlets.xlsx", [["网点编号", "网点名称", "所属银行", "所属区"], ["WD1", "天河支行", "工行", "天河区"]])
+    write_xlsx(data_dir / "phone_checks.xlsx", [["巡检编号", "网点编号", "巡检时间", "是否接通"],
+                                               ["C1", "WD1", "2024-05-06 10:00", "是"], ["C2", "WD9", "2024-05-06 11:00", "否"]])
+    ds = read(data_dir)
+    assert ds.frames["phone_checks"]["check_id"].tolist() == ["C1", "C2"]
+    w = ds.warnings[ds.warnings["ledger"] == "phone_checks"]
+    assert w[["row", "column"]].values.tolist() == [[3, "outlet_id"]] and "WD9" in w["reason"].iloc[0]
+    assert rec(ds, "phone_checks.xlsx").warnings == 1

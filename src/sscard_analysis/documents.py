@@ -10,6 +10,7 @@ that can be late (3.7(1): "每项工作任务或每份文件"). An approved exte
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pandas as pd
@@ -42,6 +43,49 @@ def document_stages(docs: pd.DataFrame, settings: Settings, cal: WorkCalendar) -
     for c in ("deadline", "done_at"):
         out[c] = pd.to_datetime(out[c])
     return out
+
+
+def report_stages(deliverables: pd.DataFrame, cal: WorkCalendar) -> pd.DataFrame:
+    """Weekly and monthly reports as tasks with a deadline (表2 row 5 "次周、次月前").
+
+    A 周报 covering ``2024-W18`` or a 月报 covering ``2024-05`` is due by the
+    end of the first working day after that week or month (CONTRACT_RULES C).
+    Rows without a readable ``covers`` have no deadline and are left out.
+    """
+    rows = []
+    d = deliverables[deliverables["kind"].isin(["周报", "月报"]) & deliverables["covers"].notna()]
+    for r in d.itertuples(index=False):
+        last = _period_end(str(r.covers).strip())
+        if last is None:
+            continue
+        deadline = pd.Timestamp(end_of_day(cal.add_workdays(last, 1)))
+        rows.append((r.deliverable_id, r.kind, r.title, "报送", deadline, r.submitted_on, False))
+    out = pd.DataFrame(rows, columns=STAGE_COLUMNS)
+    for c in ("deadline", "done_at"):
+        out[c] = pd.to_datetime(out[c])
+    return out
+
+
+def _period_end(covers: str) -> date | None:
+    if m := re.fullmatch(r"(\d{4})-?W(\d{1,2})", covers, re.I):
+        try:
+            return date.fromisocalendar(int(m[1]), int(m[2]), 7)
+        except ValueError:
+            return None
+    if m := re.fullmatch(r"(\d{4})[-/.年](\d{1,2})月?", covers):
+        y, mo = int(m[1]), int(m[2])
+        if 1 <= mo <= 12:
+            return date(y + mo // 12, mo % 12 + 1, 1) - timedelta(days=1)
+    return None
+
+
+def task_stages(docs: pd.DataFrame, deliverables: pd.DataFrame | None, settings: Settings, cal: WorkCalendar) -> pd.DataFrame:
+    """Every deadline the team is held to under 3.7(1): purchaser requests and weekly/monthly reports."""
+    parts = [document_stages(docs, settings, cal)]
+    if deliverables is not None and len(deliverables):
+        parts.append(report_stages(deliverables, cal))
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else document_stages(docs, settings, cal)
 
 
 def _days(first: date, last: date, basis: str, cal: WorkCalendar) -> int:
@@ -84,10 +128,14 @@ def lateness(stages: pd.DataFrame, period: Period, basis: str, cal: WorkCalendar
     return s
 
 
-def document_kpis(docs: pd.DataFrame, period: Period, settings: Settings, cal: WorkCalendar) -> dict:
+def document_kpis(docs: pd.DataFrame, period: Period, settings: Settings, cal: WorkCalendar,
+                  deliverables: pd.DataFrame | None = None) -> dict:
     """The ``documents`` block: ``late`` (late tasks whose deadline falls in the period) and
-    ``late_days`` (days of lateness inside the period, from any task), plus the period's requests."""
-    stages = document_stages(docs, settings, cal)
+    ``late_days`` (days of lateness inside the period, from any task), plus the period's requests.
+
+    Tasks are the purchaser's requests and, given ``deliverables``, the weekly and monthly reports.
+    """
+    stages = task_stages(docs, deliverables, settings, cal)
     late = lateness(stages, period, settings.late_day_basis, cal)
     requested = docs[(docs["requested_at"] >= period.start_dt) & (docs["requested_at"] <= period.end_dt)]
     return {

@@ -953,6 +953,25 @@ def load(data_dir: Path | str, settings: Settings | None = None, use_cache: bool
 
 _LAST_LOAD: dict = {}
 
+OUTLET_REFERENCES = ("outlet_inspections", "phone_checks", "complaints")
+
+
+def _unknown_outlets(frames: dict[str, pd.DataFrame], records: dict[str, FileRecord]) -> list[dict]:
+    """An outlet_id unknown to the outlets ledger keeps its row and is a warning (DATA_CONTRACT 2)."""
+    if not any(r.ledger == "outlets" for r in records.values()):
+        return []
+    known = set(frames["outlets"]["outlet_id"].dropna())
+    out = []
+    for name in OUTLET_REFERENCES:
+        f = frames[name]
+        unknown = f[f["outlet_id"].notna() & ~f["outlet_id"].isin(known)]
+        for r in unknown[[L.SRC_FILE, L.SRC_SHEET, L.SRC_ROW, "outlet_id"]].to_dict("records"):
+            rel = str(r[L.SRC_FILE])
+            out.append({"file": rel, "sheet": r[L.SRC_SHEET], "row": int(r[L.SRC_ROW]), "ledger": name,
+                        "column": "outlet_id", "reason": f"网点编号: “{r['outlet_id']}” 不在网点名录中，按原文保留"})
+            records[rel].warnings += 1
+    return out
+
 
 def _assemble(data_dir: Path, settings: Settings, results: dict[str, ParsedFile], ignored, hashes) -> DataSet:
     frames: dict[str, pd.DataFrame] = {}
@@ -985,6 +1004,7 @@ def _assemble(data_dir: Path, settings: Settings, results: dict[str, ParsedFile]
         codes = np.repeat(np.arange(len(rels)), [len(k) for k in kept])
         frame.insert(0, L.SRC_FILE, pd.Categorical.from_codes(codes, categories=rels))
         frames[name] = frame
+    warnings += _unknown_outlets(frames, records)
     q = pd.DataFrame(quarantine, columns=["file", "sheet", "row", "ledger", "reason"])
     w = pd.DataFrame(warnings, columns=["file", "sheet", "row", "ledger", "column", "reason"])
     files = [records[r] for r in sorted(records)]

@@ -54,7 +54,7 @@ def compute_kpis(ds: DataSet, period: Period, contract: bool = True) -> dict:
         "trainings": training_counts(ds["trainings"], period),
         "publications": publication_counts(ds["publications"], period),
         "guide_checks": guide_check_counts(ds["guide_checks"], period),
-        "documents": document_kpis(ds["documents"], period, settings, cal),
+        "documents": document_kpis(ds["documents"], period, settings, cal, ds["deliverables"] if ds.has("deliverables") else None),
         "data_quality": data_quality(ds),
     }
     if contract:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from .calendar import WorkCalendar, end_of_day
 from .config import _add_months
-from .documents import document_stages, lateness
+from .documents import lateness, task_stages
 from .io import DataSet
 from .ledgers import LEDGERS, PM_POST
 from .periods import Period
@@ -236,9 +236,12 @@ def b9_b10_turnover(staff: pd.DataFrame, settings, last: date) -> tuple[list[dic
     return items, not_assessed, info
 
 
-def b11_documents(docs: pd.DataFrame, period: Period, settings, cal: WorkCalendar) -> list[dict]:
-    """B11 (3.7(1)): 100 per document (task) per day late, for the late days inside the period."""
-    late = lateness(document_stages(docs, settings, cal), period, settings.late_day_basis, cal)
+def b11_documents(docs: pd.DataFrame, period: Period, settings, cal: WorkCalendar, deliverables: pd.DataFrame | None = None) -> list[dict]:
+    """B11 (3.7(1)): 100 per document (task) per day late, for the late days inside the period.
+
+    Tasks are the purchaser's requests (表2 rows 1–4) and the weekly and monthly reports (row 5).
+    """
+    late = lateness(task_stages(docs, deliverables, settings, cal), period, settings.late_day_basis, cal)
     unit = "工作日" if settings.late_day_basis == "working" else "天"
     return [_item("B11", "3.7(1)", f"办文 {r.doc_id}（{r.doc_type}，{r.stage}）期限 {r.deadline:%Y-%m-%d}，本期超时 {r.late_days} 个{unit}",
                   100 * r.late_days, min(period.end, period.as_of.date()))
@@ -304,7 +307,7 @@ def compute_penalties(ds: DataSet, period: Period, indicators: dict, cal: WorkCa
             items += i
             not_assessed += na
     if need("B11", "3.7(1)", "documents"):
-        items += b11_documents(ds["documents"], period, settings, cal)
+        items += b11_documents(ds["documents"], period, settings, cal, ds["deliverables"] if ds.has("deliverables") else None)
     # Keep what is charged inside the period (B11 is already split by period).
     items = [it for it in items if it["rule"] in ("B11", "B9", "B10", "B1") or first <= date.fromisoformat(it["date"]) <= last]
     flags = [f for f in flags if first <= date.fromisoformat(f["date"][:10]) <= last]

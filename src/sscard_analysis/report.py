@@ -25,7 +25,7 @@ from . import charts
 from .activity import in_period
 from .calendar import WorkCalendar, calendar_for
 from .config import _add_months
-from .documents import document_stages, lateness
+from .documents import lateness, task_stages
 from .hotline import KPI_COLUMNS, as_at, counted, overdue_open, prepare_tickets, received
 from .io import DataSet, load
 from .kpi import compute_kpis
@@ -442,7 +442,7 @@ def documents_section(ctx: ReportContext) -> Fragment:
     ds, p = ctx.ds, ctx.period
     if not ds.has("documents"):
         return _frag('<p class="nodata">未提供办文台账。</p>')
-    st = document_stages(ds["documents"], ds.settings, ctx.cal)
+    st = task_stages(ds["documents"], ds["deliverables"] if ds.has("deliverables") else None, ds.settings, ctx.cal)
     late = lateness(st, p, ds.settings.late_day_basis, ctx.cal)
     d = ctx.kpis["documents"]
     parts = [f"<p>本期接收办文需求 {d['requested']} 件；超时 {d['late']} 件次，超时 {d['late_days']} 天"
