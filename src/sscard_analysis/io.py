@@ -772,7 +772,8 @@ def parse_file(path: Path, rel: str, ledger: L.Ledger | None, today: date | None
     dup_key = good.duplicated(subset=key, keep="last")
     if dup_key.any():
         content = [c for c in good.columns if c not in (L.SRC_SHEET, L.SRC_ROW)]
-        identical = good.astype(str).duplicated(subset=content, keep="last")
+        involved = good[good.duplicated(subset=key, keep=False)]  # only rows sharing a key are compared in full
+        identical = involved.astype(str).duplicated(subset=content, keep="last").reindex(good.index, fill_value=False)
         dropped_rows = set(good.loc[dup_key, L.SRC_ROW].tolist())
         warnings = [w for w in warnings if w["row"] not in dropped_rows]
         for idx in good.index[dup_key & ~identical]:
