@@ -367,29 +367,37 @@ def rates_with_intervals(ctx: ReportContext) -> Fragment:
     return _frag(_table(pd.DataFrame(rows), right=("分子", "分母", "本期", "上期", "变化检验p值")), note)
 
 
-def overdue_tickets(ctx: ReportContext, limit: int = 30) -> Fragment:
-    """Hotline tickets open past their deadline at the cut-off, and those closed late in the period (no personal data)."""
+def late_tickets(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(open past their deadline at the cut-off, closed late in the period): hotline tickets, no personal data."""
     seen = as_at(ctx.tickets, ctx.period.as_of)
     hot = seen[seen["channel"] == HOTLINE]
     od = overdue_open(hot, ctx.period.as_of).sort_values("due_at")
     t = counted(hot)
     late = t[(t["due_at"] >= ctx.period.start_dt) & (t["due_at"] <= ctx.period.end_dt) & t["closed_at"].notna() & (t["closed_at"] > t["due_at"])]
+    return _ticket_list(od), _ticket_list(late.sort_values("due_at"))
+
+
+def _ticket_list(frame: pd.DataFrame) -> pd.DataFrame:
+    summary = scrub_series(frame["content"].astype(object), frame["citizen_name"].astype(object)).str.slice(0, 40)
+    return pd.DataFrame({
+        "工单编号": frame["ticket_id"].astype(str), "类型": frame["ticket_type"].astype(str), "业务类别": frame["category"].astype(object),
+        "所属区": frame["district"].astype(object), "受理时间": frame["received_at"], "办理时限": frame["due_at"],
+        "办结时间": frame["closed_at"], "经办人": frame["handler"].astype(object), "诉求摘要（已脱敏）": summary.values,
+    })
+
+
+def overdue_tickets(ctx: ReportContext, limit: int = 30) -> Fragment:
+    """Hotline tickets open past their deadline at the cut-off, and those closed late in the period (no personal data)."""
     parts = []
-    for title, frame in (("逾期未办结", od), ("超时办结", late)):
+    for title, frame in zip(("逾期未办结", "超时办结"), late_tickets(ctx)):
         if frame.empty:
             parts.append(f"<p>{title}：无。</p>")
             continue
-        show = frame.head(limit)
-        summary = scrub_series(show["content"].astype(object), show["citizen_name"].astype(object)).str.slice(0, 40)
-        df = pd.DataFrame({
-            "工单编号": show["ticket_id"].astype(str), "类型": show["ticket_type"].astype(str), "业务类别": show["category"].astype(object),
-            "所属区": show["district"].astype(object), "受理时间": show["received_at"].dt.strftime("%m-%d %H:%M"),
-            "办理时限": show["due_at"].dt.strftime("%m-%d %H:%M"),
-            "办结时间": show["closed_at"].dt.strftime("%m-%d %H:%M").fillna("未办结"), "经办人": show["handler"].astype(object),
-            "诉求摘要（已脱敏）": summary.values,
-        })
-        more = f'<p class="note">另有 {len(frame) - limit} 件，见 Excel 附表。</p>' if len(frame) > limit else ""
-        parts.append(f"<p>{title}：{len(frame)} 件。</p>" + _table(df) + more)
+        show = frame.head(limit).assign(
+            受理时间=lambda f: f["受理时间"].dt.strftime("%m-%d %H:%M"), 办理时限=lambda f: f["办理时限"].dt.strftime("%m-%d %H:%M"),
+            办结时间=lambda f: f["办结时间"].dt.strftime("%m-%d %H:%M").fillna("未办结"))
+        more = f'<p class="note">另有 {len(frame) - limit} 件，见 Excel 附表“逾期与超时工单”。</p>' if len(frame) > limit else ""
+        parts.append(f"<p>{title}：{len(frame)} 件。</p>" + _table(show) + more)
     return _frag(*parts)
 
 
@@ -628,8 +636,11 @@ def excel_sheets(ctx: ReportContext) -> list[tuple[str, pd.DataFrame, tuple[str,
     dq = ctx.ds.summary()
     dq = dq[dq["files"] > 0].drop(columns=["ledger"])
     quarantine = ctx.ds.quarantine.rename(columns={"file": "文件", "sheet": "工作表", "row": "行号", "ledger": "台账", "reason": "原因"})
+    overdue, late = late_tickets(ctx)
+    late_list = pd.concat([overdue.assign(情况="逾期未办结"), late.assign(情况="超时办结")], ignore_index=True)
     return [
         ("主要指标", head, ()),
+        ("逾期与超时工单", late_list, ()),
         ("合同指标", ind, ("达标概率",)),
         ("违约金", pen, ()),
         ("渠道分布", chan, ()),
