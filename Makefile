@@ -9,7 +9,7 @@ SAMPLE := data/sample
 # uses (pango, harfbuzz subsetting), poppler for checking PDFs in the tests.
 SYSTEM_PKGS := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
 
-.PHONY: venv system-deps demo test lab sample reports bench clean
+.PHONY: venv system-deps demo test lab strip sample reports bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -47,8 +47,13 @@ test: system-deps venv
 lab: venv
 	$(VENV)/bin/jupyter lab notebooks/
 
+# Notebooks are committed without outputs (tests/test_notebooks.py checks it).
+strip: venv
+	$(VENV)/bin/nbstripout notebooks/reports/*.ipynb notebooks/explore/*.ipynb
+
 bench: venv
 	$(PY) benchmarks/ingest.py
+	$(PY) benchmarks/reports.py --plain-limit 10
 
 clean:
 	rm -rf $(SAMPLE) data/interim/* reports/*
