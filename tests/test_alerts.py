@@ -48,3 +48,12 @@ def test_compute_alerts_documents_due_today_and_next_working_day():
     assert [d["doc_id"] for d in a["documents_due"]] == ["D1", "D2"]
     assert a["tickets"]["by_band"]["已逾期"] == 0
     assert a["indicators_at_risk"] == {}  # every other ledger is absent: not assessed, not "at risk"
+
+
+def test_handler_names_are_masked_in_alerts():
+    rows = [dict(ticket_id="A1", channel="12345热线", ticket_type="咨询", received_at="2024-05-17 12:00",
+                 due_at="2024-05-20 23:59:59", handler="王五"),
+            dict(ticket_id="A2", channel="12345热线", ticket_type="咨询", received_at="2024-05-17 12:00",
+                 due_at="2024-05-20 23:59:59", handler="SB0012")]
+    a = compute_alerts(dataset(Settings(), tickets=rows), AS_OF)
+    assert [(i["ticket_id"], i["handler"]) for i in a["tickets"]["items"]] == [("A1", "王*"), ("A2", "SB0012")]

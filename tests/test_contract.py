@@ -118,12 +118,16 @@ def test_absence_allowance():
 
 def test_replacement_late_days():
     staff = ledger_frame("staff", [_person("U1", unfit_notice_on="2024-05-08", replaced_on="2024-05-24")])
-    items = b3_replacement(staff, parse_period("2024-05").as_of, "working", CAL)
+    items = b3_replacement(staff, parse_period("2024-05").as_of, CAL)
     # 10 working days after 05-08: 05-09,10,11(Sat, worked),13,14,15,16,17,20,21 -> late 05-22, 05-23, 05-24
     assert [i["date"] for i in items] == ["2024-05-22", "2024-05-23", "2024-05-24"]
     assert sum(i["amount_yuan"] for i in items) == 900
     open_case = ledger_frame("staff", [_person("U2", unfit_notice_on="2024-05-08")])
-    assert len(b3_replacement(open_case, parse_period("2024-05", as_of="2024-05-23T12:00").as_of, "working", CAL)) == 2
+    assert len(b3_replacement(open_case, parse_period("2024-05", as_of="2024-05-23T12:00").as_of, CAL)) == 2
+    # "每延期1天": calendar days, the weekend of 05-25/26 included
+    weekend = ledger_frame("staff", [_person("U3", unfit_notice_on="2024-05-08", replaced_on="2024-05-27")])
+    assert [i["date"] for i in b3_replacement(weekend, parse_period("2024-05").as_of, CAL)] == [
+        "2024-05-22", "2024-05-23", "2024-05-24", "2024-05-25", "2024-05-26", "2024-05-27"]
 
 
 def test_complaints_and_flags():
@@ -290,3 +294,48 @@ def test_pay_flag_five_people_in_a_quarter():
     items, flags = b2_pay(staff)
     assert sum(i["amount_yuan"] for i in items) == 12000 and {i["date"] for i in items} == {"2024-09-30", "2024-12-31"}
     assert [f["basis"] for f in flags] == ["2024Q3：5 人"]
+
+
+def test_pm_deduction_charged_once_in_the_period_holding_the_month_end():
+    ds = dataset(S, pm_duties=_pm("2024-05-01", absent=6))
+    weeks = [compute_kpis(ds, parse_period(f"2024-W{w}", S))["penalties"]["total_yuan"] for w in range(18, 23)]
+    assert weeks == [0, 0, 0, 0, 60_000]  # only 2024-W22 holds 05-31
+    assert compute_kpis(ds, parse_period("2024-05-06..2024-05-19", S))["penalties"]["total_yuan"] == 0
+    assert compute_kpis(ds, parse_period("2024-05", S))["penalties"]["total_yuan"] == 60_000
+
+
+def test_guide_checks_only_on_service_days():
+    rows = [dict(check_id=f"{d}-{i}", checked_at=f"{d} 10:0{i}", target="12345知识库")
+            for d in pd.date_range("2024-03-01", "2024-03-31").strftime("%Y-%m-%d") for i in range(2)]
+    r = _guide_checks(dataset(S, guide_checks=rows), parse_period("2024-Q1", S), CAL)
+    assert (r["working_days"], r["value"]) == (21, 0)  # March 2024 only: January and February are before the service
+
+
+def test_leave_flag_dated_on_the_fifth_day_in_any_period():
+    from sscard_analysis.staffing import leave_flags
+
+    att = ledger_frame("attendance", [dict(staff_id="W1", date=f"2024-05-{d:02d}", kind="事假", days=1) for d in (7, 9, 13, 15, 17)])
+    flags = leave_flags(att, CAL, date(2024, 5, 6), date(2024, 5, 19))
+    assert [(f["kind"], f["until"]) for f in flags] == [("month", "2024-05-17")]
+    assert leave_flags(att, CAL, date(2024, 5, 18), date(2024, 5, 31)) == []
+    sick = ledger_frame("attendance", [dict(staff_id="W2", date="2024-05-09", kind="病假", days=6)])  # 09,10,11(Sat, worked),13,14,15
+    assert [(f["kind"], f["until"]) for f in leave_flags(sick, CAL, date(2024, 5, 1), date(2024, 5, 31))] == [
+        ("month", "2024-05-14"), ("consecutive", "2024-05-14")]
+
+
+def test_pay_quarter_running_past_the_service_end():
+    from sscard_analysis.penalties import b2_pay
+
+    staff = ledger_frame("staff", [_person("W1", pay_below_standard_quarters="2023Q4,2024Q2,2025Q1")])
+    items, _ = b2_pay(staff, date(2024, 3, 1), date(2025, 2, 28))
+    assert [i["date"] for i in items] == ["2024-06-30", "2025-02-28"]  # 2023Q4 is before the service
+
+
+def test_unfit_flag_counts_only_workers_still_on_the_team():
+    rows = [_person("S1"), _person("S2", unfit_notice_on="2024-04-01", replaced_on="2024-04-15", left="2024-04-15"),
+            _person("S3", onboard="2024-04-15")]
+    k = compute_kpis(dataset(S, staff=rows), parse_period("2024-06", S))
+    assert not [f for f in k["flags"] if f["clause"] == "3.2(3)"]
+    rows[1] = _person("S2", unfit_notice_on="2024-06-03")  # notified, not yet replaced: 1 of 3 > 10%
+    k = compute_kpis(dataset(S, staff=rows), parse_period("2024-06", S))
+    assert [f["basis"] for f in k["flags"] if f["clause"] == "3.2(3)"] == ["1 / 3 人"]

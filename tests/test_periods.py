@@ -63,3 +63,10 @@ def test_settings_file(tmp_path):
     assert s.due_days["咨询"] == 2 and s.due_days["投诉"] == 5
     assert s.late_day_basis == "calendar"
     assert s.promised_turnover_rate is None
+
+
+def test_as_of_with_offset_is_local_time():
+    from sscard_analysis.periods import parse_as_of
+
+    assert parse_as_of("2024-05-20T02:00Z") == datetime(2024, 5, 20, 10, 0)
+    assert parse_as_of("2024-05-20T10:00+08:00") == datetime(2024, 5, 20, 10, 0)

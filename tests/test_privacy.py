@@ -81,3 +81,11 @@ def test_mask_frame():
     m = mask_frame(f)
     assert m.iloc[0].tolist() == ["欧阳**", "**************002X", "138****5678", "欧阳**反映：电话138****5678打不通", "T1"]
     assert f.iloc[0, 0] == "欧阳娜娜"  # the input is not changed
+
+
+def test_mask_person_keeps_work_ids():
+    from sscard_analysis.privacy import mask_person
+
+    assert mask_person("SB0012") == "SB0012"
+    assert mask_person("王五") == "王*"
+    assert mask_person(None) == ""

@@ -20,6 +20,7 @@ from .hotline import KPI_COLUMNS, as_at, counted, prepare_tickets
 from .io import DataSet
 from .kpi import compute_kpis
 from .periods import Period
+from .privacy import mask_person, scrub_text
 
 BANDS = [(0.50, "50–75%"), (0.75, "75–85%"), (0.85, "85–95%"), (0.95, ">95%")]
 OVERDUE = "已逾期"
@@ -68,7 +69,8 @@ def compute_alerts(ds: DataSet, as_of: datetime) -> dict:
     tickets = prepare_tickets(ds["tickets"], settings, cal, KPI_COLUMNS + ["category", "handler"])
     near = ticket_alerts(tickets, as_of, cal)
     cols = ["ticket_id", "channel", "ticket_type", "category", "received_at", "due_at", "used", "band", "handler"]
-    near_rows = [{**{c: _plain(v) for c, v in r.items()}, "used": round(float(r["used"]), 3)} for r in near[cols].to_dict("records")]
+    near_rows = [{**{c: _plain(v) for c, v in r.items()}, "used": round(float(r["used"]), 3), "handler": mask_person(r["handler"]) or None}
+                 for r in near[cols].to_dict("records")]
     today = as_of.date()
     tomorrow = cal.add_workdays(today, 1)
     stages = document_stages(ds["documents"], settings, cal)
@@ -80,7 +82,7 @@ def compute_alerts(ds: DataSet, as_of: datetime) -> dict:
         "as_of": as_of.isoformat(),
         "tickets": {"by_band": {b: int((near["band"] == b).sum()) for b in BAND_ORDER}, "items": near_rows},
         "documents_due": [{"doc_id": r.doc_id, "doc_type": r.doc_type, "stage": r.stage, "deadline": r.deadline.isoformat(sep=" "),
-                           "title": r.title if isinstance(r.title, str) else ""} for r in due_soon.itertuples()],
+                           "title": scrub_text(r.title) if isinstance(r.title, str) else ""} for r in due_soon.itertuples()],
         "indicators_at_risk": {c: {"name": i["name"], "status": i["status"], "value": i["value"], "pace_target": i.get("pace_target"),
                                    "p_meet_target": i.get("p_meet_target")}
                                for c, i in k["indicators"].items() if i["status"] in ("at_risk", "missed")},

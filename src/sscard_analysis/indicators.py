@@ -233,8 +233,9 @@ def _guide_checks(ds: DataSet, period: Period, cal: WorkCalendar) -> dict:
     clause = "表1 #8"
     if reason := _needs(ds, "guide_checks"):
         return _not_assessed("A10", 0, reason, clause)
-    last = min(period.end, period.as_of.date())
-    days = cal.workdays_between(period.start, last)
+    first = max(period.start, ds.settings.start)  # service days only
+    last = min(period.end, period.as_of.date(), ds.settings.end)
+    days = cal.workdays_between(first, last)
     if period.as_of < end_of_day(last) and days and days[-1] == last:
         days = days[:-1]  # the cut-off day is not over yet
     checks = in_period(ds["guide_checks"], "checked_at", period)

@@ -56,10 +56,13 @@ def _quarter_end(label: str) -> date | None:
     return _add_months(date(int(m[1]), 3 * int(m[2]) - 2, 1), 3) - timedelta(days=1)
 
 
-def b2_pay(staff: pd.DataFrame) -> tuple[list[dict], list[dict]]:
+def b2_pay(staff: pd.DataFrame, service_start: date | None = None, service_end: date | None = None) -> tuple[list[dict], list[dict]]:
     """B2 (3.1(5)): 2,000 per person per quarter paid below standard, charged on the quarter's last day.
 
-    Five or more people in one quarter raise a flag (the purchaser may report to the regulator).
+    A quarter that runs past the service end is charged on the service's last
+    day; a quarter wholly before the service start is not the operator's.
+    Five or more people in one quarter raise a flag (the purchaser may report
+    to the regulator).
     """
     items, per_q = [], {}
     for r in staff.itertuples(index=False):
@@ -67,20 +70,23 @@ def b2_pay(staff: pd.DataFrame) -> tuple[list[dict], list[dict]]:
             continue
         for q in re.split(r"[,，;；、\s]+", r.pay_below_standard_quarters.strip()):
             end = _quarter_end(q) if q else None
-            if end is None:
+            if end is None or (service_start and end < service_start):
                 continue
+            end = min(end, service_end) if service_end else end
             per_q.setdefault(q, []).append(r.staff_id)
             items.append(_item("B2", "3.1(5)", f"{_who(staff, r.staff_id)} {q} 工资未按标准发放", 2000, end))
-    flags = [{"flag": "工资未达标人数达5人", "clause": "3.1(5)", "basis": f"{q}：{len(ids)} 人", "date": _quarter_end(q).isoformat()}
+    flags = [{"flag": "工资未达标人数达5人", "clause": "3.1(5)", "basis": f"{q}：{len(ids)} 人",
+              "date": min(_quarter_end(q), service_end or _quarter_end(q)).isoformat()}
              for q, ids in per_q.items() if len(ids) >= 5]
     return items, flags
 
 
-def b3_replacement(staff: pd.DataFrame, as_of, basis: str, cal: WorkCalendar) -> list[dict]:
+def b3_replacement(staff: pd.DataFrame, as_of, cal: WorkCalendar) -> list[dict]:
     """B3 (3.2(3)): an unfit worker replaced later than 10 working days after the notice: 300 a day late.
 
-    Each late day (from the day after the 10th working day through the
-    replacement's arrival, or through the cut-off) is one line on that day.
+    The 10 days are working days; "每延期1天" counts calendar days. Each late
+    day (from the day after the 10th working day through the replacement's
+    arrival, or through the cut-off) is one line on that day.
     """
     items = []
     for r in staff[staff["unfit_notice_on"].notna()].itertuples(index=False):
@@ -88,7 +94,7 @@ def b3_replacement(staff: pd.DataFrame, as_of, basis: str, cal: WorkCalendar) ->
         arrived = r.replaced_on.date() if pd.notna(r.replaced_on) and r.replaced_on <= as_of else None
         last = arrived if arrived else as_of.date()
         state = f"到岗 {arrived}" if arrived else "尚未到岗"
-        for d in _days(deadline + timedelta(days=1), last, basis, cal):
+        for d in _days(deadline + timedelta(days=1), last, "calendar", cal):
             items.append(_item("B3", "3.2(3)", f"{_who(staff, r.staff_id)} 不合格更换通知 {r.unfit_notice_on.date()}，"
                                f"应于 {deadline} 前到岗，{state}", 300, d))
     return items
@@ -113,7 +119,7 @@ def b4_pm_duties(pm: pd.DataFrame, fee: float, first: date, last: date) -> list[
         share = Fraction(15, 100) if worst >= 5 else Fraction(10, 100) if worst >= 3 else 0
         if share:
             items.append(_item("B4", "3.3(1)①②", f"{month} 项目经理未现场参加 {absent} 项、不符合要求 {poor} 项，扣当月服务费 {int(share * 100)}%"
-                               f"（月服务费 {fee:,.2f} 元）", float(Fraction(fee).limit_denominator(100) * share), min(m1, last)))
+                               f"（月服务费 {fee:,.2f} 元）", float(Fraction(fee).limit_denominator(100) * share), m1))
     return items
 
 
@@ -273,22 +279,25 @@ def compute_penalties(ds: DataSet, period: Period, indicators: dict, cal: WorkCa
             if ind["status"] == "missed":
                 items.append(_item("B1", "3.1(1)", f"{code} {ind['name']} 未达标（{_fmt(ind['value'])} / 目标 {_fmt(ind['target'])}）", 2000, settings.end))
     if need("B2", "3.1(5)", "staff"):
-        i, f = b2_pay(staff)
+        i, f = b2_pay(staff, settings.start, settings.end)
         items += i
         flags += f
     if need("B3", "3.2(3)", "staff"):
-        items += b3_replacement(staff, period.as_of, settings.late_day_basis, cal)
-        notified = staff[staff["unfit_notice_on"].notna() & (staff["unfit_notice_on"] <= pd.Timestamp(period.as_of))]
+        items += b3_replacement(staff, period.as_of, cal)
         team = on_board(staff, last)
+        day = pd.Timestamp(last)
+        notified = team[team["unfit_notice_on"].notna() & (team["unfit_notice_on"] <= day)
+                        & (team["replaced_on"].isna() | (team["replaced_on"] > day))]  # on the team, not yet replaced
         if len(team) and Fraction(len(notified), len(team)) > Fraction(1, 10):
             flags.append({"flag": "超过10%的服务人员不能满足任职要求", "clause": "3.2(3)", "basis": f"{len(notified)} / {len(team)} 人", "date": last.isoformat()})
     if need("B4", "3.3(1)", "pm_duties"):
         items += b4_pm_duties(ds["pm_duties"], settings.monthly_fee_yuan, first, last)
     if need("B5", "3.4(1)", "complaints"):
-        i, f = b5_complaints(ds["complaints"], staff)
+        seen = ds["complaints"][ds["complaints"]["received_on"] <= pd.Timestamp(period.as_of)]
+        i, f = b5_complaints(seen, staff)
         items += i
         flags += f
-        flags += termination_triggers(ds["complaints"])
+        flags += termination_triggers(seen)
     if need("B6", "3.4(2)", "errors"):
         i, f = b6_b7_errors(ds["errors"], staff)
         items += i
@@ -296,14 +305,14 @@ def compute_penalties(ds: DataSet, period: Period, indicators: dict, cal: WorkCa
     if need("B8", "3.5(1)", "attendance", "staff"):
         items += b8_absence(ds["attendance"], staff, settings.start, cal)
         flags += [{"flag": "请假≥5个工作日，须安排同资质人员顶岗", "clause": "3.5(2)",
-                   "basis": f"{_who(staff, f['staff_id'])} {f['month']} " + ("连续请假5个工作日" if f["kind"] == "consecutive" else f"当月请假 {f['days']:g} 个工作日"),
-                   "date": f.get("until", f["month"] + "-01")}
+                   "basis": f"{_who(staff, f['staff_id'])} {f['month']} " + ("连续请假5个工作日" if f["kind"] == "consecutive" else f"当月请假累计达 {f['days']:g} 个工作日"),
+                   "date": f["until"]}
                   for f in leave_flags(ds["attendance"], cal, first, last)]
     turnover_info = None
     if need("B9", "3.6(1)", "staff"):
         service_last = min(settings.end, period.as_of.date())
         i, na, turnover_info = b9_b10_turnover(staff, settings, service_last)
-        if whole_service:
+        if whole_service and period.as_of >= end_of_day(settings.end):  # settled on the whole service period
             items += i
             not_assessed += na
     if need("B11", "3.7(1)", "documents"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from .calendar import end_of_day
 from .config import Settings, _add_months
@@ -86,14 +87,21 @@ def _bounds(label: str, settings: Settings) -> tuple[date, date]:
 
 
 def parse_as_of(text: str) -> datetime:
-    """``2024-05-20``, ``2024-05-20T10:00`` or ``2024-05-20 10:00:00`` (a date alone: end of that day)."""
+    """``2024-05-20``, ``2024-05-20T10:00`` or ``2024-05-20 10:00:00`` (a date alone: end of that day).
+
+    Times are Asia/Shanghai local time; a time with an offset (``+08:00``,
+    ``Z``) is converted to it.
+    """
     t = text.strip()
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", t):
             return end_of_day(date.fromisoformat(t))
-        return datetime.fromisoformat(t.replace(" ", "T"))
+        value = datetime.fromisoformat(t.replace(" ", "T").replace("Z", "+00:00"))
     except ValueError:
         raise PeriodError(f"--as-of {text}: 应为 2024-05-20 或 2024-05-20T10:00") from None
+    if value.tzinfo is not None:
+        value = value.astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+    return value
 
 
 def parse_period(label: str, settings: Settings | None = None, as_of: datetime | str | None = None, now: datetime | None = None) -> Period:

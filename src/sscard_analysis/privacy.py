@@ -157,6 +157,17 @@ def mask_name(value: object) -> str:
     return s[:keep] + "*" * (len(s) - keep)
 
 
+_CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")
+
+
+def mask_person(value: object) -> str:
+    """A staff reference that may be a work ID (kept) or a name (masked like any name)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
+        return ""
+    s = str(value)
+    return mask_name(s) if _CJK.search(s) else s
+
+
 # ID-like: 17 digits + digit/X, or 15 digits; phone-like: mobile with optional +86 and
 # separators, or a landline 0xx(x)-xxxxxxx(x). Digits must not continue on either side.
 _TEXT_ID = re.compile(
@@ -200,6 +211,10 @@ def scrub_series(texts: pd.Series, names: pd.Series | None = None) -> pd.Series:
     return s
 
 
+# Columns that name a worker: a work ID is kept, a name is masked (DATA_CONTRACT 2: "staff_id or name").
+STAFF_REFERENCES = ("handler", "inspector", "checker", "trainer")
+
+
 def mask_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of a ledger frame with every personal-data column masked and free text scrubbed."""
     from .ledgers import LEDGERS, NAME, ID_NUMBER, PHONE, TEXT
@@ -212,7 +227,9 @@ def mask_frame(frame: pd.DataFrame) -> pd.DataFrame:
     name_col = out["citizen_name"] if "citizen_name" in out else None
     for col in out.columns:
         kind = kinds.get(col)
-        if kind == ID_NUMBER:
+        if col in STAFF_REFERENCES:
+            out[col] = out[col].map(mask_person)
+        elif kind == ID_NUMBER:
             out[col] = out[col].map(mask_id)
         elif kind == PHONE:
             out[col] = out[col].map(mask_phone)

@@ -31,7 +31,7 @@ from .io import DataSet, load
 from .kpi import compute_kpis
 from .ledgers import HOTLINE, LEDGERS
 from .periods import Period, parse_period
-from .privacy import scrub_series
+from .privacy import mask_person, scrub_series
 from .staffing import roster_check
 
 KINDS = {"weekly": "周报", "monthly": "月报", "quarterly": "季报", "annual": "年报"}
@@ -382,7 +382,7 @@ def _ticket_list(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "工单编号": frame["ticket_id"].astype(str), "类型": frame["ticket_type"].astype(str), "业务类别": frame["category"].astype(object),
         "所属区": frame["district"].astype(object), "受理时间": frame["received_at"], "办理时限": frame["due_at"],
-        "办结时间": frame["closed_at"], "经办人": frame["handler"].astype(object), "诉求摘要（已脱敏）": summary.values,
+        "办结时间": frame["closed_at"], "经办人": frame["handler"].map(mask_person).astype(object), "诉求摘要（已脱敏）": summary.values,
     })
 
 

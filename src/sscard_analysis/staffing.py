@@ -110,11 +110,11 @@ def turnover(staff: pd.DataFrame, first: date, last: date, key_only: bool = Fals
 
 def monthly_turnover(staff: pd.DataFrame, start: date, last: date) -> list[dict]:
     """Turnover of each service month from ``start`` through ``last`` (the basis of B9's average)."""
-    out, m = [], start
-    while m <= last:
-        end = min(_add_months(m, 1) - timedelta(days=1), last)
+    out, k = [], 0
+    while (m := _add_months(start, k)) <= last:  # counted from the start each time: no drift after a 31st
+        end = min(_add_months(start, k + 1) - timedelta(days=1), last)
         out.append({"month": m.isoformat()[:7], **turnover(staff, m, end)})
-        m = _add_months(m, 1)
+        k += 1
     return out
 
 
@@ -122,29 +122,31 @@ def leave_flags(attendance: pd.DataFrame, cal: WorkCalendar, first: date, last: 
     """3.5(2): leave (事假, 病假) of >= 5 consecutive working days, or >= 5 working days in a month.
 
     Each attendance row covers ``days`` consecutive working days from ``date``
-    (default 1; halves allowed). Returns one flag per staff member and month
-    that crosses either threshold within [first, last].
+    (default 1; halves allowed). A flag is dated on the working day the
+    threshold is reached (the 5th consecutive day, or the day a calendar
+    month's total reaches 5) and returned when that day is in [first, last].
     """
     leave = attendance[attendance["kind"].isin(["事假", "病假"])]
-    flags = []
-    per_month: dict[tuple[str, str], float] = {}
-    runs: dict[str, list[tuple[date, float]]] = {}
+    per_staff: dict[str, dict[date, float]] = {}
     for r in leave.itertuples(index=False):
         days = float(r.days) if pd.notna(r.days) else 1.0
         for d, share in covered_days(r.date.date(), days, cal):
-            if first <= d <= last:
-                per_month[(r.staff_id, d.isoformat()[:7])] = per_month.get((r.staff_id, d.isoformat()[:7]), 0) + share
-            runs.setdefault(r.staff_id, []).append((d, share))
-    for (sid, month), total in sorted(per_month.items()):
-        if total >= 5:
-            flags.append({"staff_id": sid, "month": month, "kind": "month", "days": total})
-    for sid, items in runs.items():
-        full = sorted({d for d, share in items if share >= 1})
-        run = 1
-        for prev, cur in zip(full, full[1:]):
-            run = run + 1 if cal.add_workdays(prev, 1) == cur else 1
-            if run == 5 and first <= cur <= last:
-                flags.append({"staff_id": sid, "month": cur.isoformat()[:7], "kind": "consecutive", "days": 5, "until": cur.isoformat()})
+            per_staff.setdefault(r.staff_id, {})[d] = per_staff.get(r.staff_id, {}).get(d, 0) + share
+    flags = []
+    for sid, by_day in per_staff.items():
+        month_total: dict[str, float] = {}
+        run, prev = 0, None
+        for d in sorted(by_day):
+            month = d.isoformat()[:7]
+            before = month_total.get(month, 0.0)
+            month_total[month] = before + by_day[d]
+            if before < 5 <= month_total[month] and first <= d <= last:
+                flags.append({"staff_id": sid, "month": month, "kind": "month", "days": month_total[month], "until": d.isoformat()})
+            full = by_day[d] >= 1
+            run = (run + 1 if prev is not None and cal.add_workdays(prev, 1) == d else 1) if full else 0
+            prev = d if full else None
+            if run == 5 and first <= d <= last:
+                flags.append({"staff_id": sid, "month": month, "kind": "consecutive", "days": 5, "until": d.isoformat()})
     return flags
 
 
