@@ -127,7 +127,7 @@ h2 { font-size: 14pt; color: #16325c; border-bottom: 2px solid #1f5aa6; padding-
 h3 { font-size: 11.5pt; color: #16325c; margin: 14px 0 4px; break-after: avoid; }
 .cover { border-left: 6px solid #1f5aa6; padding: 6px 12px; margin: 10px 0 14px; background: #f3f6fb; }
 .meta { color: #555; font-size: 9pt; margin: 2px 0; }
-nav.toc { font-size: 9.5pt; margin: 8px 0 16px; }
+nav.toc { font-size: 9.5pt; margin: 8px 0 16px; break-after: page; }
 nav.toc ol { margin: 0; padding-left: 20px; columns: 2; }
 table { border-collapse: collapse; margin: 6px 0 10px; font-size: 8.5pt; width: 100%; break-inside: auto; }
 thead { display: table-header-group; }
