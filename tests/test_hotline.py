@@ -100,3 +100,13 @@ def test_rates_stay_in_unit_interval(items):
     for rate in (k["on_time_rate"], k["satisfaction_rate"]):
         assert rate is None or 0 <= rate <= 1
     assert k["closed_on_time"] <= k["tickets_due"] and k["satisfied"] <= k["rated"]
+
+
+def test_daily_counts_add_up_to_the_month(may_tickets):
+    days = [f"2024-05-{d:02d}..2024-05-{d:02d}" for d in range(1, 32)]
+    daily = [hotline_kpis(may_tickets, parse_period(p)) for p in days]
+    month = hotline_kpis(may_tickets, parse_period("2024-05"))
+    for key in ("tickets_received", "excluded", "rated", "satisfied", "closed_on_time"):
+        assert sum(d[key] for d in daily) == month[key], key
+    # due counts: a ticket due at 23:59:59 of its day is due in that day's period
+    assert sum(d["tickets_due"] for d in daily) == month["tickets_due"]
