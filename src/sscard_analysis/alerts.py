@@ -14,7 +14,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from .calendar import WorkCalendar, end_of_day
+from .calendar import WorkCalendar, calendar_for, end_of_day
 from .documents import document_stages
 from .hotline import KPI_COLUMNS, as_at, counted, prepare_tickets
 from .io import DataSet
@@ -65,7 +65,7 @@ def _plain(v):
 def compute_alerts(ds: DataSet, as_of: datetime) -> dict:
     """Everything ``sscard alerts`` shows, at the cut-off ``as_of``."""
     settings = ds.settings
-    cal = WorkCalendar(settings.holidays, settings.workdays, settings.calendar_years)
+    cal = calendar_for(settings)
     tickets = prepare_tickets(ds["tickets"], settings, cal, KPI_COLUMNS + ["category", "handler"])
     near = ticket_alerts(tickets, as_of, cal)
     cols = ["ticket_id", "channel", "ticket_type", "category", "received_at", "due_at", "used", "band", "handler"]

@@ -41,14 +41,6 @@ def _who(staff: pd.DataFrame, staff_id) -> str:
     return f"{mask_name(row['name'].iloc[0])}（{staff_id}）"
 
 
-def _days(first: date, last: date, basis: str, cal: WorkCalendar) -> list[date]:
-    if last < first:
-        return []
-    if basis == "working":
-        return cal.workdays_between(first, last)
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
-
-
 def _quarter_end(label: str) -> date | None:
     m = re.fullmatch(r"(\d{4})\s*[-年]?\s*Q?([1-4])\s*(?:季度)?", label.strip(), re.I)
     if not m:
@@ -94,7 +86,7 @@ def b3_replacement(staff: pd.DataFrame, as_of, cal: WorkCalendar) -> list[dict]:
         arrived = r.replaced_on.date() if pd.notna(r.replaced_on) and r.replaced_on <= as_of else None
         last = arrived if arrived else as_of.date()
         state = f"到岗 {arrived}" if arrived else "尚未到岗"
-        for d in _days(deadline + timedelta(days=1), last, "calendar", cal):
+        for d in pd.date_range(deadline + timedelta(days=1), last).date:
             items.append(_item("B3", "3.2(3)", f"{_who(staff, r.staff_id)} 不合格更换通知 {r.unfit_notice_on.date()}，"
                                f"应于 {deadline} 前到岗，{state}", 300, d))
     return items

@@ -314,12 +314,16 @@ def monthly_trend(ctx: ReportContext) -> pd.DataFrame:
 
     rows = {}
     for label in months_in(ctx.period):
-        p = parse_period(label, ctx.ds.settings, min(ctx.period.as_of, datetime.combine(parse_period(label, ctx.ds.settings).end, datetime.max.time()).replace(microsecond=0)))
+        p = parse_period(label, ctx.ds.settings, now=ctx.period.as_of)  # each month cut off where the report is
         if p.start > ctx.period.as_of.date():
             break
         k = hotline_kpis(ctx.tickets, p, ctx.ds.settings.basic_satisfied_counts)
-        rows[label] = {"受理量": k["tickets_received"], "按时办结率": k["on_time_rate"] or np.nan, "满意率": k["satisfaction_rate"] or np.nan}
+        rows[label] = {"受理量": k["tickets_received"], "按时办结率": _nan(k["on_time_rate"]), "满意率": _nan(k["satisfaction_rate"])}
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _nan(rate: float | None) -> float:
+    return np.nan if rate is None else rate
 
 
 def breakdown(ctx: ReportContext, column: str, label: str, chart: bool = False, top: int = 15) -> Fragment:
