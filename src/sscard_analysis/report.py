@@ -487,6 +487,17 @@ def staff_section(ctx: ReportContext) -> Fragment:
         e = e[(e["month"] >= pd.Timestamp(ctx.period.start)) & (e["month"] <= pd.Timestamp(ctx.period.end))]
         vol, err = int(e["volume"].sum()), int(e["errors"].sum())
         parts.append(f"<p>本期业务量 {vol:,} 笔，差错 {err:,} 笔（差错率 {fmt_pct(err / vol if vol else None)}），抽检差错 {int(e['spot_check_errors'].fillna(0).sum())} 笔。</p>")
+    p = ctx.period
+    if ds.has("attendance"):
+        a = in_period(ds["attendance"], "date", p)
+        days = a.assign(d=a["days"].fillna(1)).groupby(a["kind"].astype(object))["d"].sum()
+        if len(days):
+            parts.append("<p>本期考勤记录：" + "，".join(f"{k} {v:g} 天" for k, v in days.items()) + "。</p>")
+    if ds.has("complaints"):
+        c = in_period(ds["complaints"], "received_on", p)
+        valid = c[c["valid"] == True]  # noqa: E712
+        parts.append(f"<p>本期投诉 {len(c)} 件，其中有效 {len(valid)} 件（持卡人 {int((valid['complainant'] == '持卡人').sum())} 件、"
+                     f"网点 {int((valid['complainant'] == '网点').sum())} 件）。</p>")
     flags = ctx.kpis.get("flags", [])
     if flags:
         parts.append("<p>需关注：</p>" + _table(pd.DataFrame([{"事项": f["flag"], "条款": f["clause"], "情况": f["basis"], "日期": f["date"]} for f in flags])))
@@ -608,6 +619,10 @@ def hot_issues(ctx: ReportContext, top: int = 5) -> Fragment:
     return _frag(_table(df, right=("件数", "其中投诉")))
 
 
+def _zh_headers(ledger: str) -> dict[str, str]:
+    return {c.name: c.zh for c in LEDGERS[ledger].columns} | {"_file": "来源文件", "_row": "行号"}
+
+
 def report_filename(kind: str, period_label: str, ext: str) -> str:
     """How the office files a report: ``社保卡服务月报_2024-05.pdf``."""
     return f"社保卡服务{KINDS[kind]}_{period_label}.{ext}"
@@ -638,10 +653,23 @@ def excel_sheets(ctx: ReportContext) -> list[tuple[str, pd.DataFrame, tuple[str,
             "satisfaction": "回访满意度", "appeal": "申诉结果", "handler": "经办人", "content": "诉求内容（已脱敏）", "citizen_name": "诉求人"}
     tickets = masked(rec[list(cols)].astype({c: object for c in ("channel", "ticket_type", "status", "satisfaction", "appeal")})).rename(columns=cols)
     dq = ctx.ds.summary()
-    dq = dq[dq["files"] > 0].drop(columns=["ledger"])
+    dq = dq[dq["files"] > 0].drop(columns=["ledger"]).rename(columns={
+        "files": "文件数", "rows_read": "读入行", "accepted": "接收", "quarantined": "隔离", "dropped_blank": "剔除空行",
+        "dropped_summary": "剔除合计行", "dropped_duplicate": "剔除重复", "warnings": "警告"})
     quarantine = ctx.ds.quarantine.rename(columns={"file": "文件", "sheet": "工作表", "row": "行号", "ledger": "台账", "reason": "原因"})
     overdue, late = late_tickets(ctx)
     late_list = pd.concat([overdue.assign(情况="逾期未办结"), late.assign(情况="超时办结")], ignore_index=True)
+    ledgers = []
+    for name, date_col, title in (("outlet_inspections", "inspected_on", "网点检查明细"), ("phone_checks", "checked_at", "电话巡检明细")):
+        if ctx.ds.has(name):
+            rows = in_period(ctx.ds[name], date_col, ctx.period).drop(columns=["_sheet"], errors="ignore")
+            ledgers.append((title, masked(rows).rename(columns=_zh_headers(name)), ()))
+    if ctx.ds.has("documents") or ctx.ds.has("deliverables"):
+        st = task_stages(ctx.ds["documents"], ctx.ds["deliverables"] if ctx.ds.has("deliverables") else None, ctx.ds.settings, ctx.cal)
+        lt = lateness(st, ctx.period, ctx.ds.settings.late_day_basis, ctx.cal)
+        lt = lt[lt["late_in_period"] | (lt["late_days"] > 0)]
+        ledgers.append(("超时办文", pd.DataFrame({"编号": lt["doc_id"], "类型": lt["doc_type"], "环节": lt["stage"], "期限": lt["deadline"],
+                                               "完成时间": lt["done_eff"], "本期超时天数": lt["late_days"].astype(int)}), ()))
     return [
         ("主要指标", head, ()),
         ("逾期与超时工单", late_list, ()),
@@ -649,6 +677,7 @@ def excel_sheets(ctx: ReportContext) -> list[tuple[str, pd.DataFrame, tuple[str,
         ("违约金", pen, ()),
         ("渠道分布", chan, ()),
         ("工单明细", tickets, ()),
+        *ledgers,
         ("数据质量", dq, ()),
         ("隔离明细", quarantine, ()),
     ]
