@@ -17,8 +17,10 @@ import csv
 import hashlib
 import io as _io
 import json
+import multiprocessing
 import os
 import re
+import threading
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -934,7 +936,9 @@ def load(data_dir: Path | str, settings: Settings | None = None, use_cache: bool
     n_workers = workers if workers is not None else (min(2, os.cpu_count() or 1) if len(jobs) > 1 and big else 1)
     args = [(p, r, lg, digest, use_cache) for p, r, lg, digest in jobs]
     if n_workers > 1:
-        with ProcessPoolExecutor(n_workers) as pool:
+        # fork is fast, but unsafe in a process that already runs threads (a Jupyter kernel): spawn there
+        ctx = multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
+        with ProcessPoolExecutor(n_workers, mp_context=ctx) as pool:
             outputs = list(pool.map(_parse_job, args))
     else:
         outputs = [_parse_job(a) for a in args]
