@@ -744,19 +744,18 @@ def parse_file(path: Path, rel: str, ledger: L.Ledger | None, today: date | None
         actual = int(keep[:i].sum())
         if declared is not None and declared != actual:
             rec.notes.append(f"第 {excel_rows[i]} 行合计写 {declared} 条，实际读到 {actual} 条数据行")
-    frame = pd.DataFrame(cells[keep], columns=names, dtype=object)
+    kept = cells[keep]
+    raw = {name: pd.Series(kept[:, j], dtype=object) for j, name in enumerate(names)}
     rows_no = excel_rows[keep]
-    problems = _Problems(len(frame))
-    out = pd.DataFrame(index=frame.index)
+    problems = _Problems(len(kept))
+    out: dict[str, pd.Series] = {}
     for col in ledger.columns:
-        if col.name in frame.columns:
-            out[col.name] = _convert(col, frame[col.name], problems, today)
-        else:
-            out[col.name] = pd.Series(None, index=frame.index, dtype=object)
-    for extra in [c for c in frame.columns if c not in ledger._by_name]:
-        out[extra] = _as_text(frame[extra]).astype(object)
-    out[L.SRC_SHEET] = sheet
-    out[L.SRC_ROW] = rows_no.astype(np.int64)
+        out[col.name] = _convert(col, raw[col.name], problems, today) if col.name in raw else pd.Series(None, index=range(len(kept)), dtype=object)
+    for extra in [c for c in names if c not in ledger._by_name]:
+        out[extra] = _as_text(raw[extra])
+    out[L.SRC_SHEET] = pd.Series(sheet, index=range(len(kept)), dtype=STR)
+    out[L.SRC_ROW] = pd.Series(rows_no.astype(np.int64))
+    out = pd.DataFrame(out)
 
     q_mask = problems.quarantined()
     quarantine = [
@@ -768,29 +767,32 @@ def parse_file(path: Path, rel: str, ledger: L.Ledger | None, today: date | None
         for p, c, r in problems.warnings
         if not q_mask[p]
     ]
-    good = out[~q_mask]
     # Duplicates inside one file: identical repeats dropped quietly; conflicting ones warned, the later wins.
     key = list(ledger.key)
-    dup_key = good.duplicated(subset=key, keep="last")
+    valid = np.flatnonzero(~q_mask)
+    dup_key = np.zeros(len(out), dtype=bool)
+    dup_key[valid] = out.iloc[valid][key].duplicated(keep="last").to_numpy()
     if dup_key.any():
+        good = out.iloc[valid]
         content = [c for c in good.columns if c not in (L.SRC_SHEET, L.SRC_ROW)]
         involved = good[good.duplicated(subset=key, keep=False)]  # only rows sharing a key are compared in full
-        identical = involved.astype(str).duplicated(subset=content, keep="last").reindex(good.index, fill_value=False)
-        dropped_rows = set(good.loc[dup_key, L.SRC_ROW].tolist())
+        identical = involved.astype(str).duplicated(subset=content, keep="last").reindex(out.index, fill_value=False).to_numpy()
+        dropped_rows = set(out.loc[dup_key, L.SRC_ROW].tolist())
         warnings = [w for w in warnings if w["row"] not in dropped_rows]
-        for idx in good.index[dup_key & ~identical]:
+        for idx in np.flatnonzero(dup_key & ~identical):
             later = good.loc[good.index > idx]
-            later = later[(later[key] == good.loc[idx, key]).all(axis=1)]
+            later = later[(later[key] == out.loc[idx, key]).all(axis=1)]
             warnings.append({
-                "file": rel, "sheet": sheet, "row": int(good.at[idx, L.SRC_ROW]), "ledger": ledger.name, "column": ",".join(key),
+                "file": rel, "sheet": sheet, "row": int(out.at[idx, L.SRC_ROW]), "ledger": ledger.name, "column": ",".join(key),
                 "reason": f"同一文件内主键重复且内容不同，以第 {int(later[L.SRC_ROW].iloc[-1])} 行为准",
             })
-        good = good[~dup_key]
         rec.dropped_duplicate = int(dup_key.sum())
+    final = ~q_mask & ~dup_key
+    good = out if final.all() else out[final].reset_index(drop=True)
     rec.quarantined = int(q_mask.sum())
     rec.accepted = len(good)
     rec.warnings = len(warnings)
-    return ParsedFile(rec, normalize_dtypes(good.reset_index(drop=True), ledger), quarantine, warnings)
+    return ParsedFile(rec, normalize_dtypes(good, ledger), quarantine, warnings)
 
 
 class _Unassigned(Exception):
@@ -832,16 +834,13 @@ def normalize_dtypes(frame: pd.DataFrame, ledger: L.Ledger) -> pd.DataFrame:
     for c in frame.columns:
         col = ledger._by_name.get(c)
         kind = col.kind if col else L.TEXT
-        if c == L.SRC_ROW:
-            out[c] = frame[c].astype(np.int64)
-        elif c == L.SRC_FILE:
+        if c == L.SRC_FILE:
             out[c] = frame[c]
         elif kind == L.BOOL:
             out[c] = frame[c].map(lambda v: v if isinstance(v, bool) else None).astype(object)
-        elif kind in _KIND_DTYPES:
-            out[c] = frame[c].astype(_KIND_DTYPES[kind])
         else:
-            out[c] = frame[c].astype(STR)
+            target = np.int64 if c == L.SRC_ROW else _KIND_DTYPES.get(kind, STR)
+            out[c] = frame[c] if frame[c].dtype == target else frame[c].astype(target)
     return pd.DataFrame(out, index=frame.index)
 
 
