@@ -37,7 +37,7 @@ def _peak_mb() -> float:
 
 
 def _make_data(months: int, rows: int) -> Path:
-    from sscard_analysis.config import _add_months
+    from sscard_analysis.config import add_months
     from sscard_analysis.sample import write_sample
 
     folder = HERE / ".data" / f"tickets-{months}x{rows}"
@@ -47,7 +47,7 @@ def _make_data(months: int, rows: int) -> Path:
     shutil.rmtree(folder, ignore_errors=True)
     start = date(2024, 3, 1)
     t = time.perf_counter()
-    write_sample(folder, seed=1, start=start, end=_add_months(start, months) - timedelta(days=1), tickets_per_month=rows)
+    write_sample(folder, seed=1, start=start, end=add_months(start, months) - timedelta(days=1), tickets_per_month=rows)
     done.write_text("ok")
     print(f"generated {folder} in {time.perf_counter() - t:.1f} s", file=sys.stderr)
     return folder

@@ -7,10 +7,11 @@ give no figure (DATA_CONTRACT.md, preamble and section 1).
 
 from __future__ import annotations
 
+import calendar as _cal
 import os
 import tomllib
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 PROJ_ROOT = Path(__file__).resolve().parents[2]
@@ -75,7 +76,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         if self.end is None:
-            object.__setattr__(self, "end", _add_months(self.start, 12) - _one_day())
+            object.__setattr__(self, "end", add_months(self.start, 12) - timedelta(days=1))
         if self.end < self.start:
             raise SettingsError(f"contract end {self.end} is before its start {self.start}")
         if self.late_day_basis not in ("working", "calendar"):
@@ -87,16 +88,9 @@ class Settings:
         return self.price_yuan / 12
 
 
-def _one_day():
-    from datetime import timedelta
-
-    return timedelta(days=1)
-
-
-def _add_months(d: date, months: int) -> date:
+def add_months(d: date, months: int) -> date:
+    """The same day ``months`` later (or earlier), clipped to the month's last day."""
     y, m = divmod(d.month - 1 + months, 12)
-    import calendar as _cal
-
     year, month = d.year + y, m + 1
     return date(year, month, min(d.day, _cal.monthrange(year, month)[1]))
 

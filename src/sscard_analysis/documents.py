@@ -16,7 +16,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from .calendar import WorkCalendar, end_of_day
-from .config import REVISION_DAYS, Settings
+from .config import REVISION_DAYS, Settings, add_months
 from .periods import Period
 
 STAGE_COLUMNS = ["doc_id", "doc_type", "title", "stage", "deadline", "done_at", "extension"]
@@ -75,7 +75,7 @@ def _period_end(covers: str) -> date | None:
     if m := re.fullmatch(r"(\d{4})[-/.年](\d{1,2})月?", covers):
         y, mo = int(m[1]), int(m[2])
         if 1 <= mo <= 12:
-            return date(y + mo // 12, mo % 12 + 1, 1) - timedelta(days=1)
+            return add_months(date(y, mo, 1), 1) - timedelta(days=1)
     return None
 
 

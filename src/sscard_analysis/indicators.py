@@ -22,7 +22,7 @@ from scipy.stats import poisson
 
 from .activity import in_period
 from .calendar import WorkCalendar, end_of_day
-from .config import REPORTS_DIR, _add_months
+from .config import REPORTS_DIR, add_months
 from .io import DataSet
 from .ledgers import LEDGERS
 from .periods import Period
@@ -256,10 +256,10 @@ def _case_reports(ds: DataSet, period: Period, settings) -> dict:
     months, m = [], date(max(period.start, settings.start).year, max(period.start, settings.start).month, 1)
     last = min(period.end, settings.end, period.as_of.date())
     while m <= last:
-        month_end = _add_months(m, 1) - timedelta(days=1)
+        month_end = add_months(m, 1) - timedelta(days=1)
         if end_of_day(month_end) <= period.as_of or m.isoformat()[:7] in covered:
             months.append(m.isoformat()[:7])
-        m = _add_months(m, 1)
+        m = add_months(m, 1)
     missing = [x for x in months if x not in covered]
     return {"name": NAMES["A20"], "clause": clause, "value": len(missing), "target": 0, "months": len(months),
             "months_missing": missing, "status": MET if not missing else MISSED}

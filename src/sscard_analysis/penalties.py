@@ -18,7 +18,7 @@ from fractions import Fraction
 import pandas as pd
 
 from .calendar import WorkCalendar, end_of_day
-from .config import _add_months
+from .config import add_months
 from .documents import lateness, task_stages
 from .io import DataSet
 from .ledgers import LEDGERS, PM_POST
@@ -45,7 +45,7 @@ def _quarter_end(label: str) -> date | None:
     m = re.fullmatch(r"(\d{4})\s*[-年]?\s*Q?([1-4])\s*(?:季度)?", label.strip(), re.I)
     if not m:
         return None
-    return _add_months(date(int(m[1]), 3 * int(m[2]) - 2, 1), 3) - timedelta(days=1)
+    return add_months(date(int(m[1]), 3 * int(m[2]) - 2, 1), 3) - timedelta(days=1)
 
 
 def b2_pay(staff: pd.DataFrame, service_start: date | None = None, service_end: date | None = None) -> tuple[list[dict], list[dict]]:
@@ -154,7 +154,7 @@ def b6_b7_errors(errors: pd.DataFrame, staff: pd.DataFrame) -> tuple[list[dict],
     """B6 (10 yuan per spot-check error) and B7 (error-rate bands) per worker and month, charged on the month's last day."""
     items, flags = [], []
     for r in errors.itertuples(index=False):
-        month_end = (_add_months(r.month.date(), 1) - timedelta(days=1))
+        month_end = (add_months(r.month.date(), 1) - timedelta(days=1))
         label = r.month.strftime("%Y-%m")
         if pd.notna(r.spot_check_errors) and int(r.spot_check_errors) > 0:
             n = int(r.spot_check_errors)

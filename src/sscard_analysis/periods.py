@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from .calendar import end_of_day
-from .config import Settings, _add_months
+from .config import Settings, add_months
 
 
 class PeriodError(ValueError):
@@ -61,18 +61,18 @@ def _bounds(label: str, settings: Settings) -> tuple[date, date]:
         if not 1 <= mo <= 12:
             raise PeriodError(f"{label}: 月份应为 01–12")
         start = date(y, mo, 1)
-        return start, _add_months(start, 1) - timedelta(days=1)
+        return start, add_months(start, 1) - timedelta(days=1)
     if m := re.fullmatch(r"(\d{4})-Q([1-4])", s, re.I):
         start = date(int(m[1]), 3 * int(m[2]) - 2, 1)
-        return start, _add_months(start, 3) - timedelta(days=1)
+        return start, add_months(start, 3) - timedelta(days=1)
     if m := re.fullmatch(r"(\d{4})", s):
         return date(int(m[1]), 1, 1), date(int(m[1]), 12, 31)
     if s.lower() == "contract":
         return settings.start, settings.end
     if m := re.fullmatch(r"contract-Q([1-4])", s, re.I):
         q = int(m[1])
-        start = _add_months(settings.start, 3 * (q - 1))
-        return start, min(_add_months(settings.start, 3 * q) - timedelta(days=1), settings.end)
+        start = add_months(settings.start, 3 * (q - 1))
+        return start, min(add_months(settings.start, 3 * q) - timedelta(days=1), settings.end)
     if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", s):
         try:
             a, b = date.fromisoformat(m[1]), date.fromisoformat(m[2])
@@ -120,7 +120,7 @@ def months_in(period: Period) -> list[str]:
     out, d = [], date(period.start.year, period.start.month, 1)
     while d <= period.end:
         out.append(f"{d.year}-{d.month:02d}")
-        d = _add_months(d, 1)
+        d = add_months(d, 1)
     return out
 
 
@@ -129,5 +129,5 @@ def latest_complete_month(today: date, settings: Settings) -> str:
     first = date(today.year, today.month, 1)
     last_end = min(first - timedelta(days=1), settings.end)
     if last_end < settings.start:
-        last_end = min(_add_months(date(settings.start.year, settings.start.month, 1), 1) - timedelta(days=1), settings.end)
+        last_end = min(add_months(date(settings.start.year, settings.start.month, 1), 1) - timedelta(days=1), settings.end)
     return f"{last_end.year}-{last_end.month:02d}"

@@ -24,7 +24,7 @@ from scipy.stats import binomtest, fisher_exact
 from . import charts
 from .activity import in_period
 from .calendar import WorkCalendar, calendar_for
-from .config import _add_months
+from .config import add_months
 from .documents import lateness, task_stages
 from .hotline import KPI_COLUMNS, as_at, counted, overdue_open, prepare_tickets, received
 from .io import DataSet, load
@@ -86,11 +86,11 @@ def previous_period(p: Period, kind: str, settings) -> Period:
         start = p.start - timedelta(days=7)
         end = p.start - timedelta(days=1)
     elif kind == "monthly":
-        start, end = _add_months(p.start, -1), p.start - timedelta(days=1)
+        start, end = add_months(p.start, -1), p.start - timedelta(days=1)
     elif kind == "quarterly":
-        start, end = _add_months(p.start, -3), p.start - timedelta(days=1)
+        start, end = add_months(p.start, -3), p.start - timedelta(days=1)
     else:
-        start, end = _add_months(p.start, -12), p.start - timedelta(days=1)
+        start, end = add_months(p.start, -12), p.start - timedelta(days=1)
     return Period(f"{start}..{end}", start, end, datetime.combine(end, datetime.max.time()).replace(microsecond=0))
 
 

@@ -192,7 +192,7 @@ class _Calendar:
         return datetime.combine(self.day(i), datetime.min.time()) + timedelta(seconds=float(seconds))
 
 
-def _add_months(day: date, months: int) -> date:
+def add_months(day: date, months: int) -> date:
     """``day`` moved by whole months, clamped to the month's last day."""
     m = day.month - 1 + months
     y, m = day.year + m // 12, m % 12 + 1
@@ -475,7 +475,7 @@ def _staff(rng: np.random.Generator, cal: _Calendar, start: date, end: date) -> 
             years_experience=float(round(rng.uniform(lo, hi) * 2) / 2),
         ))
     for p in people:
-        passed = cal.first_workday_on_or_after(_add_months(p.onboard_on, 2))
+        passed = cal.first_workday_on_or_after(add_months(p.onboard_on, 2))
         p.probation_passed_on = passed if passed <= end else None
     # One person paid below standard in the quarter July-September of the first year.
     q3 = next(p for p in people if p.post == "银行网点现场服务支持" and p.left_on is None)
@@ -1090,8 +1090,8 @@ def _service_quarters(start: date, end: date) -> list[tuple[date, date]]:
     """The four service quarters of the period (the last one ends at ``end``)."""
     out = []
     for q in range(4):
-        a = _add_months(start, 3 * q)
-        b = min(_add_months(start, 3 * (q + 1)) - timedelta(days=1), end)
+        a = add_months(start, 3 * q)
+        b = min(add_months(start, 3 * (q + 1)) - timedelta(days=1), end)
         out.append((a, b))
     return out
 
@@ -1320,7 +1320,7 @@ def _write_applications(out_dir: Path, rng: np.random.Generator, cal: _Calendar,
         elif k < 10:
             stage = "已上线"
             lo = cal.first_workday_on_or_after(start + timedelta(days=int(span * (0.3 if k == 8 else 0.7))))
-            f = _add_months(lo, -12)
+            f = add_months(lo, -12)
         elif k < 12:
             stage = "可行性研究" if k == 10 else "测试"
             f = cal.first_workday_on_or_after(start + timedelta(days=int(span * (0.4 if k == 10 else 0.8))))
@@ -1427,7 +1427,7 @@ def write_sample(out_dir: Path, seed: int = 0, start: date = date(2024, 3, 1), e
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     if end is None:
-        end = _add_months(start, 12) - timedelta(days=1)
+        end = add_months(start, 12) - timedelta(days=1)
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
     cal = _Calendar(start - timedelta(days=400), end + timedelta(days=120))

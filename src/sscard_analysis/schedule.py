@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
-from .config import Settings, _add_months
+from .config import Settings, add_months
 from .render import FORMATS, ReportError, inputs_hash, kernel, read_manifest, record_manifest, run_report
 
 LOCK = ".run-due.lock"
@@ -51,11 +51,11 @@ def closed_periods(settings: Settings, today: date) -> list[tuple[str, str]]:
         out.append(("weekly", f"{y}-W{w:02d}"))
         monday += timedelta(days=7)
     m = date(start.year, start.month, 1)
-    while m <= end and _add_months(m, 1) - timedelta(days=1) < today:
+    while m <= end and add_months(m, 1) - timedelta(days=1) < today:
         out.append(("monthly", f"{m.year}-{m.month:02d}"))
-        m = _add_months(m, 1)
+        m = add_months(m, 1)
     for q in range(1, 5):
-        q_end = min(_add_months(start, 3 * q) - timedelta(days=1), end)
+        q_end = min(add_months(start, 3 * q) - timedelta(days=1), end)
         if q_end < today:
             out.append(("quarterly", f"contract-Q{q}"))
     if end < today:

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from .calendar import WorkCalendar
-from .config import _add_months
+from .config import add_months
 
 LEVEL_RANK = {"经理级": 4, "高级": 3, "中级": 2, "初级": 1}
 
@@ -111,8 +111,8 @@ def turnover(staff: pd.DataFrame, first: date, last: date, key_only: bool = Fals
 def monthly_turnover(staff: pd.DataFrame, start: date, last: date) -> list[dict]:
     """Turnover of each service month from ``start`` through ``last`` (the basis of B9's average)."""
     out, k = [], 0
-    while (m := _add_months(start, k)) <= last:  # counted from the start each time: no drift after a 31st
-        end = min(_add_months(start, k + 1) - timedelta(days=1), last)
+    while (m := add_months(start, k)) <= last:  # counted from the start each time: no drift after a 31st
+        end = min(add_months(start, k + 1) - timedelta(days=1), last)
         out.append({"month": m.isoformat()[:7], **turnover(staff, m, end)})
         k += 1
     return out
