@@ -30,7 +30,6 @@ from .config import NOTEBOOKS_DIR, PROJ_ROOT
 from .report import KINDS, build_context, excel_sheets, report_filename
 
 REPORT_NOTEBOOKS = NOTEBOOKS_DIR / "reports"
-PARAMETERS = ("period", "data_dir", "as_of")
 FORMATS = ("html", "pdf", "xlsx")
 MANIFEST = "manifest.json"
 RENDER_VERSION = "1"
@@ -53,13 +52,13 @@ def notebook_path(kind: str) -> Path:
     return REPORT_NOTEBOOKS / f"{kind}.ipynb"
 
 
-def notebook_parameters(path: Path) -> dict[str, str]:
-    """Names and default source of the cell tagged ``parameters``."""
+def notebook_parameters(path: Path) -> list[str]:
+    """Names assigned in the cell tagged ``parameters``."""
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if "parameters" in cell.get("metadata", {}).get("tags", []):
             names = re.findall(r"^(\w+)\s*(?::[^=]+)?=", cell.source, re.M)
-            return {n: n for n in names}
+            return names
     raise ReportError(f"{path.name}: 没有标记为 parameters 的单元格")
 
 
