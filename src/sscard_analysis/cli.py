@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .calendar import CalendarError
 from .config import INTERIM_DIR, SAMPLE_DIR, SettingsError, load_settings
+from .indicators import indicator_note
 from .io import DataSet, FatalInputError, load
 from .periods import PeriodError, latest_complete_month, parse_period
 from .textable import format_table
@@ -150,13 +151,7 @@ def render_indicators(ind: dict) -> str:
         if code == "A2":
             t = ">90%（表1 ≥90%）"
         p = i.get("p_meet_target")
-        note = i.get("reason") or ""
-        if code == "A21" and i.get("shortfalls"):
-            note = "；".join(f"{s['post']} {s['have']}/{s['need']}" + ("".join(f" 缺{k}{v}" for k, v in s["missing_levels"].items())) for s in i["shortfalls"])
-        if code == "A10" and i.get("value"):
-            note = f"{i['working_days']} 个工作日中 {i['value']} 天不足2次"
-        if code == "A20" and i.get("months_missing"):
-            note = "缺 " + "、".join(i["months_missing"])
+        note = indicator_note(code, i)
         rows.append([code, i["name"], _num(i["value"]) if code not in ("A1", "A2") or i["value"] is None else f"{i['value'] * 100:.2f}%",
                      _num(i.get("period_value")) if "period_value" in i else "", t, STATUS_ZH[i["status"]],
                      _num(i.get("pace_target")) if "pace_target" in i else "", _num(i.get("projected")) if "projected" in i else "",

@@ -73,6 +73,18 @@ NAMES = {
 }
 
 
+def indicator_note(code: str, item: dict) -> str:
+    """The one-line explanation shown beside an indicator (reason, missing posts, short days, missing months)."""
+    if code == "A21" and item.get("shortfalls"):
+        return "；".join(f"{s['post']} {s['have']}/{s['need']}" + "".join(f" 缺{k}{v}" for k, v in s["missing_levels"].items())
+                        for s in item["shortfalls"])
+    if code == "A10" and item.get("value"):
+        return f"{item['working_days']} 个工作日中 {item['value']} 天不足2次"
+    if code == "A20" and item.get("months_missing"):
+        return "缺 " + "、".join(item["months_missing"])
+    return item.get("reason") or ""
+
+
 def _not_assessed(code: str, target, reason: str, clause: str) -> dict:
     return {"name": NAMES[code], "clause": clause, "value": None, "target": target, "status": NOT_ASSESSED, "reason": reason}
 

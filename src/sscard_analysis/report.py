@@ -26,7 +26,15 @@ from .activity import in_period
 from .calendar import WorkCalendar, calendar_for
 from .config import add_months
 from .documents import lateness, task_stages
-from .hotline import KPI_COLUMNS, as_at, counted, overdue_open, prepare_tickets, received
+from .hotline import (
+    KPI_COLUMNS,
+    as_at,
+    counted,
+    overdue_open,
+    prepare_tickets,
+    received,
+)
+from .indicators import indicator_note
 from .io import DataSet, load
 from .kpi import compute_kpis
 from .ledgers import HOTLINE, LEDGERS
@@ -265,13 +273,7 @@ def indicators_table(ctx: ReportContext) -> Fragment:
         v = fmt_pct(value) if code in ("A1", "A2") else ("—" if value is None else f"{value:,.0f}")
         t = "100%" if code == "A1" else ">90%（表1 ≥90%）" if code == "A2" else f"{i['target']:,.0f}"
         p = i.get("p_meet_target")
-        note = i.get("reason", "")
-        if code == "A21" and i.get("shortfalls"):
-            note = "；".join(f"{s['post']} {s['have']}/{s['need']}" for s in i["shortfalls"])
-        if code == "A10" and i.get("days_below"):
-            note = f"{i['value']} 个工作日不足2次"
-        if code == "A20" and i.get("months_missing"):
-            note = "缺 " + "、".join(i["months_missing"])
+        note = indicator_note(code, i)
         cls = STATUS_CLASS[i["status"]]
         rows.append(
             f'<tr><td>{code}</td><td>{html.escape(i["name"])}</td><td class="num" data-key="indicators.{code}.value">{v}</td>'
