@@ -5,7 +5,7 @@ Generates (once, reused afterwards) a contract year of ticket exports at
 
 - floor_s: the fastest bare xlsx reader available here just reading the same
   cells (fastexcel and python-calamine tried; the quickest run counts);
-- cold_s: ``sscard_analysis.io.load`` with an empty parse cache;
+- cold_s: ``sscard_analysis.ingest.reader.load`` with an empty parse cache;
 - warm_s: the same load again from the parse cache (as a new process would);
 - month_kpi_s: ``compute_kpis`` for one month, in-process, after loading
   (warm and KPI figures are the best of three runs);
@@ -38,7 +38,7 @@ def _peak_mb() -> float:
 
 def _make_data(months: int, rows: int) -> Path:
     from sscard_analysis.config import add_months
-    from sscard_analysis.sample import write_sample
+    from sscard_analysis.ingest.sample import write_sample
 
     folder = HERE / ".data" / f"tickets-{months}x{rows}"
     done = folder / ".complete"
@@ -85,10 +85,10 @@ def main() -> None:
     cache = Path(tempfile.mkdtemp(prefix="sscard-bench-cache-"))
     os.environ["SSCARD_CACHE_DIR"] = str(cache)
 
-    from sscard_analysis import io
-    from sscard_analysis.io import load
-    from sscard_analysis.kpi import compute_kpis
-    from sscard_analysis.periods import parse_period
+    from sscard_analysis.ingest import reader
+    from sscard_analysis.ingest.reader import load
+    from sscard_analysis.contract.kpi import compute_kpis
+    from sscard_analysis.dates.periods import parse_period
 
     floor_s = _floor(ticket_files)
     t = time.perf_counter()

@@ -37,9 +37,9 @@ def main() -> None:
     args = ap.parse_args()
 
     from sscard_analysis.config import load_settings
-    from sscard_analysis.io import load
-    from sscard_analysis.render import notebook_path, run_report
-    from sscard_analysis.schedule import closed_periods, run_due
+    from sscard_analysis.ingest.reader import load
+    from sscard_analysis.reporting.render import notebook_path, run_report
+    from sscard_analysis.reporting.schedule import closed_periods, run_due
 
     data = Path(args.data)
     if not (data / "sscard.toml").is_file():

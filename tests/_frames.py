@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from sscard_analysis import ledgers as L
+from sscard_analysis.ingest import ledgers as L
 
 _DT = (L.DATETIME, L.DATE, L.MONTH)
 
@@ -26,7 +26,7 @@ def dataset(settings=None, **frames):
     from pathlib import Path
 
     from sscard_analysis.config import Settings
-    from sscard_analysis.io import DataSet, FileRecord
+    from sscard_analysis.ingest.reader import DataSet, FileRecord
 
     out, files = {}, []
     for name in L.LEDGERS:

@@ -5,10 +5,10 @@ from datetime import datetime
 import pytest
 from _frames import dataset, ledger_frame
 
-from sscard_analysis.alerts import compute_alerts, ticket_alerts
-from sscard_analysis.calendar import WorkCalendar
+from sscard_analysis.contract.alerts import compute_alerts, ticket_alerts
+from sscard_analysis.dates.calendar import WorkCalendar
 from sscard_analysis.config import Settings
-from sscard_analysis.hotline import prepare_tickets
+from sscard_analysis.measures.hotline import prepare_tickets
 
 CAL = WorkCalendar()
 AS_OF = datetime(2024, 5, 20, 10, 0)  # Monday

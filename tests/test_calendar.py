@@ -3,7 +3,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from sscard_analysis.calendar import CalendarError, WorkCalendar, calendar_for
+from sscard_analysis.dates.calendar import CalendarError, WorkCalendar, calendar_for
 from sscard_analysis.config import Settings
 
 

@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 
 from sscard_analysis.cli import main
-from sscard_analysis.sample import write_sample
+from sscard_analysis.ingest.sample import write_sample
 
 SECTION4 = [
     "period.label", "period.start", "period.end", "period.as_of",

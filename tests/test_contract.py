@@ -7,16 +7,16 @@ import pytest
 from _frames import dataset, ledger_frame
 from scipy.stats import poisson
 
-from sscard_analysis.calendar import WorkCalendar
+from sscard_analysis.dates.calendar import WorkCalendar
 from sscard_analysis.config import Settings
-from sscard_analysis.indicators import _guide_checks, quota_status
-from sscard_analysis.kpi import compute_kpis
-from sscard_analysis.penalties import (
+from sscard_analysis.contract.indicators import _guide_checks, quota_status
+from sscard_analysis.contract.kpi import compute_kpis
+from sscard_analysis.contract.penalties import (
     b3_replacement, b4_pm_duties, b5_complaints, b8_absence, b9_b10_turnover, error_rate_amount,
     termination_triggers,
 )
-from sscard_analysis.periods import parse_period
-from sscard_analysis.staffing import _level_shortfall, roster_check, TABLE1_POSTS
+from sscard_analysis.dates.periods import parse_period
+from sscard_analysis.measures.staffing import _level_shortfall, roster_check, TABLE1_POSTS
 
 CAL = WorkCalendar()
 S = Settings(start=date(2024, 3, 1), price_yuan=4_800_000)
@@ -224,7 +224,7 @@ def test_penalty_total_is_sum_of_items_and_months_add_up():
 def test_rendered_reports_count_for_weekly_and_monthly_quotas(tmp_path):
     import json
 
-    from sscard_analysis.indicators import with_rendered_reports
+    from sscard_analysis.contract.indicators import with_rendered_reports
 
     ds = dataset(S, deliverables=[dict(deliverable_id="R1", kind="月报", covers="2024-05", submitted_on="2024-06-03")])
     here = str(ds.data_dir.resolve())
@@ -241,7 +241,7 @@ def test_rendered_reports_count_for_weekly_and_monthly_quotas(tmp_path):
 
 
 def test_quota_indicators_count_what_the_contract_counts(tmp_path):
-    from sscard_analysis.indicators import compute_indicators
+    from sscard_analysis.contract.indicators import compute_indicators
 
     s = Settings(start=date(2024, 3, 1))
     ds = dataset(
@@ -288,7 +288,7 @@ def test_b1_only_at_the_end_of_the_service():
 
 
 def test_pay_flag_five_people_in_a_quarter():
-    from sscard_analysis.penalties import b2_pay
+    from sscard_analysis.contract.penalties import b2_pay
 
     staff = ledger_frame("staff", [_person(f"W{i}", pay_below_standard_quarters="2024Q3") for i in range(5)] + [_person("X", pay_below_standard_quarters="2024Q4")])
     items, flags = b2_pay(staff)
@@ -312,7 +312,7 @@ def test_guide_checks_only_on_service_days():
 
 
 def test_leave_flag_dated_on_the_fifth_day_in_any_period():
-    from sscard_analysis.staffing import leave_flags
+    from sscard_analysis.measures.staffing import leave_flags
 
     att = ledger_frame("attendance", [dict(staff_id="W1", date=f"2024-05-{d:02d}", kind="事假", days=1) for d in (7, 9, 13, 15, 17)])
     flags = leave_flags(att, CAL, date(2024, 5, 6), date(2024, 5, 19))
@@ -324,7 +324,7 @@ def test_leave_flag_dated_on_the_fifth_day_in_any_period():
 
 
 def test_pay_quarter_running_past_the_service_end():
-    from sscard_analysis.penalties import b2_pay
+    from sscard_analysis.contract.penalties import b2_pay
 
     staff = ledger_frame("staff", [_person("W1", pay_below_standard_quarters="2023Q4,2024Q2,2025Q1")])
     items, _ = b2_pay(staff, date(2024, 3, 1), date(2025, 2, 28))

@@ -4,10 +4,10 @@ import pandas as pd
 import pytest
 from _frames import ledger_frame
 
-from sscard_analysis.calendar import WorkCalendar
+from sscard_analysis.dates.calendar import WorkCalendar
 from sscard_analysis.config import Settings
-from sscard_analysis.documents import document_kpis, document_stages
-from sscard_analysis.periods import parse_period
+from sscard_analysis.measures.documents import document_kpis, document_stages
+from sscard_analysis.dates.periods import parse_period
 
 CAL = WorkCalendar()
 
@@ -82,7 +82,7 @@ def test_nothing_late_in_a_week_with_earlier_submissions(docs):
 
 
 def test_weekly_and_monthly_reports_are_due_the_next_working_day():
-    from sscard_analysis.documents import report_stages
+    from sscard_analysis.measures.documents import report_stages
 
     deliv = ledger_frame("deliverables", [
         dict(deliverable_id="W18", kind="周报", covers="2024-W18", submitted_on="2024-05-08"),  # due Mon 05-06: 2 working days late
@@ -97,7 +97,7 @@ def test_weekly_and_monthly_reports_are_due_the_next_working_day():
     empty_docs = ledger_frame("documents", [])
     k = document_kpis(empty_docs, parse_period("2024-05"), Settings(), CAL, deliv)
     assert (k["late"], k["late_days"]) == (1, 2)
-    from sscard_analysis.penalties import b11_documents
+    from sscard_analysis.contract.penalties import b11_documents
 
     items = b11_documents(empty_docs, parse_period("2024-05"), Settings(), CAL, deliv)
     assert [(i["basis"][:7], i["amount_yuan"]) for i in items] == [("办文 W18（", 200)]

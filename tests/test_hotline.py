@@ -7,10 +7,10 @@ import pytest
 from _frames import ledger_frame
 from hypothesis import given, settings, strategies as st
 
-from sscard_analysis.calendar import WorkCalendar
+from sscard_analysis.dates.calendar import WorkCalendar
 from sscard_analysis.config import Settings
-from sscard_analysis.hotline import channel_kpis, hotline_kpis, prepare_tickets
-from sscard_analysis.periods import parse_period
+from sscard_analysis.measures.hotline import channel_kpis, hotline_kpis, prepare_tickets
+from sscard_analysis.dates.periods import parse_period
 
 H = "12345热线"
 CAL = WorkCalendar()

@@ -1,4 +1,4 @@
-"""Tests for the ledger file reader (``sscard_analysis.io``).
+"""Tests for the ledger file reader (``sscard_analysis.ingest.reader``).
 
 Each test builds a small data folder inline (xlsx written with openpyxl, csv
 with an explicit encoding) and asserts exact, hand-computed results: counts,
@@ -30,9 +30,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import sscard_analysis.io as sio
-from sscard_analysis import ledgers as L
-from sscard_analysis.io import FatalInputError, load
+import sscard_analysis.ingest.reader as sio
+from sscard_analysis.ingest import ledgers as L
+from sscard_analysis.ingest.reader import FatalInputError, load
 from sscard_analysis.privacy import id_check_digit
 
 pytestmark = pytest.mark.usefixtures("sscard_cache")

@@ -3,7 +3,7 @@ from datetime import date, datetime
 import pytest
 
 from sscard_analysis.config import Settings, load_settings
-from sscard_analysis.periods import PeriodError, latest_complete_month, months_in, parse_period
+from sscard_analysis.dates.periods import PeriodError, latest_complete_month, months_in, parse_period
 
 S = Settings(start=date(2024, 3, 1))
 
@@ -66,7 +66,7 @@ def test_settings_file(tmp_path):
 
 
 def test_as_of_with_offset_is_local_time():
-    from sscard_analysis.periods import parse_as_of
+    from sscard_analysis.dates.periods import parse_as_of
 
     assert parse_as_of("2024-05-20T02:00Z") == datetime(2024, 5, 20, 10, 0)
     assert parse_as_of("2024-05-20T10:00+08:00") == datetime(2024, 5, 20, 10, 0)

@@ -3,8 +3,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from sscard_analysis.ingest.ledgers import mask_frame
 from sscard_analysis.privacy import (
-    check_id, check_ids, id_check_digit, mask_frame, mask_id, mask_name, mask_phone, normalize_phone, scrub_text,
+    check_id, check_ids, id_check_digit, mask_id, mask_name, mask_phone, normalize_phone, scrub_text,
 )
 
 

@@ -8,13 +8,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sscard_analysis.io import load
-from sscard_analysis.kpi import compute_kpis
-from sscard_analysis.periods import parse_period
+from sscard_analysis.ingest.reader import load
+from sscard_analysis.contract.kpi import compute_kpis
+from sscard_analysis.dates.periods import parse_period
 from sscard_analysis.privacy import id_check_digit
-from sscard_analysis.render import ReportError, check_parameters, notebook_path, run_report
-from sscard_analysis.report import HEADLINE, format_kpi, kpi_value
-from sscard_analysis.sample import write_sample
+from sscard_analysis.reporting.render import ReportError, check_parameters, notebook_path, run_report
+from sscard_analysis.reporting.report import HEADLINE, format_kpi, kpi_value
+from sscard_analysis.ingest.sample import write_sample
 
 REPORTS = [("weekly", "2024-W18"), ("monthly", "2024-05"), ("quarterly", "contract-Q1"), ("annual", "contract")]
 INJECTED_ID = "44010619850315" + "123"
@@ -129,7 +129,7 @@ def test_unknown_parameter_is_an_error():
 def test_failed_run_publishes_nothing_and_keeps_the_notebook(rendered, tmp_path, monkeypatch):
     import nbformat
 
-    from sscard_analysis import render
+    from sscard_analysis.reporting import render
 
     data, _, _ = rendered
     nb = nbformat.read(notebook_path("weekly"), as_version=4)
@@ -148,7 +148,7 @@ def test_failed_run_publishes_nothing_and_keeps_the_notebook(rendered, tmp_path,
 
 
 def test_pdf_failure_publishes_nothing(rendered, tmp_path, monkeypatch):
-    from sscard_analysis import render
+    from sscard_analysis.reporting import render
 
     data, _, _ = rendered
 

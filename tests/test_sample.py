@@ -9,9 +9,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sscard_analysis.ledgers import LEDGERS, ledger_for_prefix
+from sscard_analysis.ingest.ledgers import LEDGERS, ledger_for_prefix
 from sscard_analysis.privacy import id_check_digit
-from sscard_analysis.sample import write_sample
+from sscard_analysis.ingest.sample import write_sample
 
 SMALL = 300
 

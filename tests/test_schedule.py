@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 
 from sscard_analysis.config import Settings
-from sscard_analysis.schedule import Busy, closed_periods, exclusive, run_due
-from sscard_analysis.sample import write_sample
+from sscard_analysis.reporting.schedule import Busy, closed_periods, exclusive, run_due
+from sscard_analysis.ingest.sample import write_sample
 
 S = Settings(start=date(2024, 3, 1))
 

@@ -4,16 +4,16 @@ Guangzhou social security card service contract.
 Public API (everything else is reached through its module):
 """
 
-from .alerts import compute_alerts
-from .calendar import CalendarError, WorkCalendar, calendar_for
+from .contract.alerts import compute_alerts
+from .dates.calendar import CalendarError, WorkCalendar, calendar_for
 from .config import Settings, SettingsError, load_settings
-from .indicators import compute_indicators
-from .io import DataSet, FatalInputError, load
-from .kpi import compute_kpis
-from .ledgers import LEDGERS
-from .penalties import compute_penalties
-from .periods import Period, PeriodError, parse_period
-from .privacy import mask_frame, mask_id, mask_name, mask_phone, scrub_text
+from .contract.indicators import compute_indicators
+from .ingest.reader import DataSet, FatalInputError, load
+from .contract.kpi import compute_kpis
+from .contract.penalties import compute_penalties
+from .dates.periods import Period, PeriodError, parse_period
+from .ingest.ledgers import LEDGERS, mask_frame
+from .privacy import mask_id, mask_name, mask_phone, scrub_text
 
 __all__ = [
     "CalendarError", "DataSet", "FatalInputError", "LEDGERS", "Period", "PeriodError", "Settings", "SettingsError",

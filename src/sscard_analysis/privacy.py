@@ -209,32 +209,3 @@ def scrub_series(texts: pd.Series, names: pd.Series | None = None) -> pd.Series:
         s = pd.Series([t.replace(n, mask_name(n)) if len(n) >= 2 and n in t else t for t, n in zip(s.tolist(), own)],
                       index=s.index, dtype=object)
     return s
-
-
-# Columns that name a worker: a work ID is kept, a name is masked (DATA_CONTRACT 2: "staff_id or name").
-STAFF_REFERENCES = ("handler", "inspector", "checker", "trainer")
-
-
-def mask_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of a ledger frame with every personal-data column masked and free text scrubbed."""
-    from .ledgers import LEDGERS, NAME, ID_NUMBER, PHONE, TEXT
-
-    out = frame.copy()
-    kinds: dict[str, str] = {}
-    for ledger in LEDGERS.values():
-        for col in ledger.columns:
-            kinds.setdefault(col.name, col.kind)
-    name_col = out["citizen_name"] if "citizen_name" in out else None
-    for col in out.columns:
-        kind = kinds.get(col)
-        if col in STAFF_REFERENCES:
-            out[col] = out[col].map(mask_person)
-        elif kind == ID_NUMBER:
-            out[col] = out[col].map(mask_id)
-        elif kind == PHONE:
-            out[col] = out[col].map(mask_phone)
-        elif kind == NAME:
-            out[col] = out[col].map(mask_name)
-        elif kind in (TEXT, None) and (out[col].dtype == object or pd.api.types.is_string_dtype(out[col])):
-            out[col] = scrub_series(out[col], name_col)
-    return out

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .calendar import WorkCalendar
-from .config import Settings
-from .ledgers import (
+from ..dates.calendar import WorkCalendar
+from ..config import Settings
+from ..ingest.ledgers import (
     APPEAL, CHANNEL, CLOSED_AT, DUE_AT, DUE_COMPUTED, EXCLUDED_STATUSES, HOTLINE, RECEIVED_AT, SATISFACTION_COL,
     STATUS, TICKET_ID, TICKET_TYPE,
 )
-from .periods import Period
+from ..dates.periods import Period
 
 
 KPI_COLUMNS = [TICKET_ID, CHANNEL, RECEIVED_AT, TICKET_TYPE, STATUS, DUE_AT, CLOSED_AT, SATISFACTION_COL, APPEAL]

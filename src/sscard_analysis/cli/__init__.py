@@ -12,20 +12,20 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
-from .calendar import CalendarError
-from .config import INTERIM_DIR, SAMPLE_DIR, SettingsError, load_settings
-from .indicators import indicator_note
-from .io import DataSet, FatalInputError, load
-from .periods import PeriodError, latest_complete_month, parse_period
+from ..dates.calendar import CalendarError
+from ..config import INTERIM_DIR, SAMPLE_DIR, SettingsError, load_settings
+from ..contract.indicators import indicator_note
+from ..ingest.reader import DataSet, FatalInputError, load
+from ..dates.periods import PeriodError, latest_complete_month, parse_period
 from .textable import format_table
 
 FATAL = (FatalInputError, SettingsError, PeriodError, CalendarError)
 
 
 def _fatal_types() -> tuple:
-    from .charts import FontMissingError
-    from .render import ReportError
-    from .schedule import Busy
+    from ..reporting.charts import FontMissingError
+    from ..reporting.render import ReportError
+    from ..reporting.schedule import Busy
 
     return FATAL + (ReportError, FontMissingError, Busy)
 
@@ -35,7 +35,7 @@ def _pct(x: float | None) -> str:
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
-    from .sample import write_sample
+    from ..ingest.sample import write_sample
 
     counts = write_sample(Path(args.out), seed=args.seed, tickets_per_month=args.tickets_per_month)
     print(format_table(["台账", "行数"], [[k, v] for k, v in counts.items()], right={1}))
@@ -177,7 +177,7 @@ def render_penalties(pen: dict, flags: list) -> str:
 
 
 def _cmd_kpi(args: argparse.Namespace) -> int:
-    from .kpi import compute_kpis
+    from ..contract.kpi import compute_kpis
 
     settings = load_settings(Path(args.data))
     period = parse_period(args.period, settings, args.as_of)
@@ -191,8 +191,8 @@ def _cmd_kpi(args: argparse.Namespace) -> int:
 
 
 def _cmd_alerts(args: argparse.Namespace) -> int:
-    from .alerts import BAND_ORDER, compute_alerts
-    from .periods import parse_as_of
+    from ..contract.alerts import BAND_ORDER, compute_alerts
+    from ..dates.periods import parse_as_of
 
     ds = load(args.data, use_cache=not args.no_cache)
     as_of = parse_as_of(args.as_of) if args.as_of else datetime.now().replace(microsecond=0)
@@ -227,7 +227,7 @@ def _cmd_alerts(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .render import run_report
+    from ..reporting.render import run_report
 
     formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
     result = run_report(args.kind, args.period, args.data, args.out, formats, args.as_of)
@@ -237,7 +237,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_run_due(args: argparse.Namespace) -> int:
-    from .schedule import run_due
+    from ..reporting.schedule import run_due
 
     today = date.fromisoformat(args.today) if args.today else None
     r = run_due(Path(args.data), Path(args.out), today, workers=args.workers, progress=not args.quiet)

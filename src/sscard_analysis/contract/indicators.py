@@ -20,13 +20,13 @@ from datetime import date, timedelta
 import pandas as pd
 from scipy.stats import poisson
 
-from .activity import in_period
-from .calendar import WorkCalendar, end_of_day
-from .config import REPORTS_DIR, add_months
-from .io import DataSet
-from .ledgers import LEDGERS
-from .periods import Period
-from .staffing import roster_check
+from ..measures.activity import in_period
+from ..dates.calendar import WorkCalendar, end_of_day
+from ..config import REPORTS_DIR, add_months
+from ..ingest.reader import DataSet
+from ..ingest.ledgers import LEDGERS
+from ..dates.periods import Period
+from ..measures.staffing import roster_check
 
 MET, ON_PACE, AT_RISK, MISSED, NOT_ASSESSED = "met", "on_pace", "at_risk", "missed", "not_assessed"
 

@@ -14,13 +14,13 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from .calendar import WorkCalendar, calendar_for, end_of_day
-from .documents import document_stages
-from .hotline import KPI_COLUMNS, as_at, counted, prepare_tickets
-from .io import DataSet
+from ..dates.calendar import WorkCalendar, calendar_for, end_of_day
+from ..measures.documents import document_stages
+from ..measures.hotline import KPI_COLUMNS, as_at, counted, prepare_tickets
+from ..ingest.reader import DataSet
 from .kpi import compute_kpis
-from .periods import Period
-from .privacy import mask_person, scrub_text
+from ..dates.periods import Period
+from ..privacy import mask_person, scrub_text
 
 BANDS = [(0.50, "50–75%"), (0.75, "75–85%"), (0.85, "85–95%"), (0.95, ">95%")]
 OVERDUE = "已逾期"

@@ -14,6 +14,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+import pandas as pd
+
+from ..privacy import mask_id, mask_name, mask_person, mask_phone, scrub_series
+
 # Column kinds.
 TEXT = "text"  # free or short text, kept as written (stripped)
 KEYTEXT = "keytext"  # identifiers: "12345.0" from Excel becomes "12345"
@@ -425,3 +429,30 @@ def ledger_for_prefix(file_stem: str) -> Ledger | None:
             if stem.startswith(p) and (best is None or len(p) > best[0]):
                 best = (len(p), ledger)
     return best[1] if best else None
+
+
+# Columns that name a worker: a work ID is kept, a name is masked (DATA_CONTRACT 2: "staff_id or name").
+STAFF_REFERENCES = ("handler", "inspector", "checker", "trainer")
+
+
+def mask_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a ledger frame with every personal-data column masked and free text scrubbed."""
+    out = frame.copy()
+    kinds: dict[str, str] = {}
+    for ledger in LEDGERS.values():
+        for col in ledger.columns:
+            kinds.setdefault(col.name, col.kind)
+    name_col = out["citizen_name"] if "citizen_name" in out else None
+    for col in out.columns:
+        kind = kinds.get(col)
+        if col in STAFF_REFERENCES:
+            out[col] = out[col].map(mask_person)
+        elif kind == ID_NUMBER:
+            out[col] = out[col].map(mask_id)
+        elif kind == PHONE:
+            out[col] = out[col].map(mask_phone)
+        elif kind == NAME:
+            out[col] = out[col].map(mask_name)
+        elif kind in (TEXT, None) and (out[col].dtype == object or pd.api.types.is_string_dtype(out[col])):
+            out[col] = scrub_series(out[col], name_col)
+    return out

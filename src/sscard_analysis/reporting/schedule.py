@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
-from .config import Settings, add_months
+from ..config import Settings, add_months
 from .render import FORMATS, ReportError, inputs_hash, kernel, read_manifest, record_manifest, run_report
 
 LOCK = ".run-due.lock"
@@ -88,7 +88,7 @@ def run_due(data_dir: Path, out_dir: Path, today: date | None = None, workers: i
     """Render every due report; returns {"done": [...], "skipped": [...], "failed": [(key, message)]}."""
     from tqdm import tqdm
 
-    from .io import load
+    from ..ingest.reader import load
 
     today = today or date.today()
     out_dir = Path(out_dir)

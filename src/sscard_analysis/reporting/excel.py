@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
-from .privacy import mask_frame
+from ..ingest.ledgers import mask_frame
 
 MAX_CELL = 32767
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -17,14 +17,14 @@ from fractions import Fraction
 
 import pandas as pd
 
-from .calendar import WorkCalendar, end_of_day
-from .config import add_months
-from .documents import lateness, task_stages
-from .io import DataSet
-from .ledgers import LEDGERS, PM_POST
-from .periods import Period
-from .privacy import mask_name
-from .staffing import covered_days, leave_flags, monthly_turnover, on_board, turnover
+from ..dates.calendar import WorkCalendar, end_of_day
+from ..config import add_months
+from ..measures.documents import lateness, task_stages
+from ..ingest.reader import DataSet
+from ..ingest.ledgers import LEDGERS, PM_POST
+from ..dates.periods import Period
+from ..privacy import mask_name
+from ..measures.staffing import covered_days, leave_flags, monthly_turnover, on_board, turnover
 
 FINAL_PAYMENT_SHARE = Fraction(1, 5)  # 4.1(3)
 

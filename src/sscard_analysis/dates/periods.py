@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from .calendar import end_of_day
-from .config import Settings, add_months
+from ..config import Settings, add_months
 
 
 class PeriodError(ValueError):

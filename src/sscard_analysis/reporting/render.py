@@ -26,7 +26,7 @@ from pathlib import Path
 
 import nbformat
 
-from .config import NOTEBOOKS_DIR, PROJ_ROOT
+from ..config import NOTEBOOKS_DIR, PROJ_ROOT
 from .report import KINDS, build_context, excel_sheets, report_filename
 
 REPORT_NOTEBOOKS = NOTEBOOKS_DIR / "reports"

@@ -22,11 +22,11 @@ import pandas as pd
 from scipy.stats import binomtest, fisher_exact
 
 from . import charts
-from .activity import in_period
-from .calendar import WorkCalendar, calendar_for
-from .config import add_months
-from .documents import lateness, task_stages
-from .hotline import (
+from ..measures.activity import in_period
+from ..dates.calendar import WorkCalendar, calendar_for
+from ..config import add_months
+from ..measures.documents import lateness, task_stages
+from ..measures.hotline import (
     KPI_COLUMNS,
     as_at,
     counted,
@@ -34,13 +34,13 @@ from .hotline import (
     prepare_tickets,
     received,
 )
-from .indicators import indicator_note
-from .io import DataSet, load
-from .kpi import compute_kpis
-from .ledgers import HOTLINE, LEDGERS
-from .periods import Period, parse_period
-from .privacy import mask_person, scrub_series
-from .staffing import roster_check
+from ..contract.indicators import indicator_note
+from ..ingest.reader import DataSet, load
+from ..contract.kpi import compute_kpis
+from ..ingest.ledgers import HOTLINE, LEDGERS
+from ..dates.periods import Period, parse_period
+from ..privacy import mask_person, scrub_series
+from ..measures.staffing import roster_check
 
 KINDS = {"weekly": "周报", "monthly": "月报", "quarterly": "季报", "annual": "年报"}
 STATUS_ZH = {"met": "达标", "on_pace": "进度正常", "at_risk": "有风险", "missed": "未达标", "not_assessed": "未评估"}
@@ -311,8 +311,8 @@ def volume_chart(ctx: ReportContext) -> Fragment:
 
 def monthly_trend(ctx: ReportContext) -> pd.DataFrame:
     """Hotline volume, on-time and satisfaction rates for each month of the period."""
-    from .hotline import hotline_kpis
-    from .periods import months_in
+    from ..measures.hotline import hotline_kpis
+    from ..dates.periods import months_in
 
     rows = {}
     for label in months_in(ctx.period):
