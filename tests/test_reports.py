@@ -13,7 +13,8 @@ from sscard_analysis.contract.kpi import compute_kpis
 from sscard_analysis.dates.periods import parse_period
 from sscard_analysis.privacy import id_check_digit
 from sscard_analysis.reporting.render import ReportError, check_parameters, notebook_path, run_report
-from sscard_analysis.reporting.report import HEADLINE, format_kpi, kpi_value
+from sscard_analysis.reporting.formatting import format_kpi, kpi_value
+from sscard_analysis.reporting.report import HEADLINE
 from sscard_analysis.ingest.sample import write_sample
 
 REPORTS = [("weekly", "2024-W18"), ("monthly", "2024-05"), ("quarterly", "contract-Q1"), ("annual", "contract")]

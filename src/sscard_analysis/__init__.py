@@ -4,15 +4,15 @@ Guangzhou social security card service contract.
 Public API (everything else is reached through its module):
 """
 
-from .contract.alerts import compute_alerts
-from .dates.calendar import CalendarError, WorkCalendar, calendar_for
 from .config import Settings, SettingsError, load_settings
+from .contract.alerts import compute_alerts
 from .contract.indicators import compute_indicators
-from .ingest.reader import DataSet, FatalInputError, load
 from .contract.kpi import compute_kpis
 from .contract.penalties import compute_penalties
+from .dates.calendar import CalendarError, WorkCalendar, calendar_for
 from .dates.periods import Period, PeriodError, parse_period
 from .ingest.ledgers import LEDGERS, mask_frame
+from .ingest.reader import DataSet, FatalInputError, load
 from .privacy import mask_id, mask_name, mask_phone, scrub_text
 
 __all__ = [

@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 
 from ..dates.calendar import WorkCalendar, calendar_for, end_of_day
+from ..dates.periods import Period
+from ..ingest.reader import DataSet
 from ..measures.documents import document_stages
 from ..measures.hotline import KPI_COLUMNS, as_at, counted, prepare_tickets
-from ..ingest.reader import DataSet
-from .kpi import compute_kpis
-from ..dates.periods import Period
 from ..privacy import mask_person, scrub_text
+from .kpi import compute_kpis
 
 BANDS = [(0.50, "50–75%"), (0.75, "75–85%"), (0.85, "85–95%"), (0.95, ">95%")]
 OVERDUE = "已逾期"

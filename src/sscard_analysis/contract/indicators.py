@@ -14,18 +14,18 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from datetime import date, timedelta
+from pathlib import Path
 
 import pandas as pd
 from scipy.stats import poisson
 
-from ..measures.activity import in_period
-from ..dates.calendar import WorkCalendar, end_of_day
 from ..config import REPORTS_DIR, add_months
-from ..ingest.reader import DataSet
-from ..ingest.ledgers import LEDGERS
+from ..dates.calendar import WorkCalendar, end_of_day
 from ..dates.periods import Period
+from ..ingest.ledgers import LEDGERS
+from ..ingest.reader import DataSet
+from ..measures.activity import in_period
 from ..measures.staffing import roster_check
 
 MET, ON_PACE, AT_RISK, MISSED, NOT_ASSESSED = "met", "on_pace", "at_risk", "missed", "not_assessed"

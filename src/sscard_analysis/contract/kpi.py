@@ -7,14 +7,20 @@ counts are for the period unless the key says otherwise.
 
 from __future__ import annotations
 
-from ..measures.activity import guide_check_counts, outlet_inspection_counts, phone_check_counts, publication_counts, training_counts
 from ..dates.calendar import calendar_for, end_of_day
+from ..dates.periods import Period
+from ..ingest.reader import DataSet
+from ..measures.activity import (
+    guide_check_counts,
+    outlet_inspection_counts,
+    phone_check_counts,
+    publication_counts,
+    training_counts,
+)
 from ..measures.documents import document_kpis
 from ..measures.hotline import channel_kpis, hotline_kpis, prepare_tickets
 from .indicators import compute_indicators
-from ..ingest.reader import DataSet
 from .penalties import compute_penalties, settlement
-from ..dates.periods import Period
 
 
 def data_quality(ds: DataSet) -> dict:

@@ -17,14 +17,20 @@ from fractions import Fraction
 
 import pandas as pd
 
-from ..dates.calendar import WorkCalendar, end_of_day
 from ..config import add_months
-from ..measures.documents import lateness, task_stages
-from ..ingest.reader import DataSet
-from ..ingest.ledgers import LEDGERS, PM_POST
+from ..dates.calendar import WorkCalendar, end_of_day
 from ..dates.periods import Period
+from ..ingest.ledgers import LEDGERS, PM_POST
+from ..ingest.reader import DataSet
+from ..measures.documents import lateness, task_stages
+from ..measures.staffing import (
+    covered_days,
+    leave_flags,
+    monthly_turnover,
+    on_board,
+    turnover,
+)
 from ..privacy import mask_name
-from ..measures.staffing import covered_days, leave_flags, monthly_turnover, on_board, turnover
 
 FINAL_PAYMENT_SHARE = Fraction(1, 5)  # 4.1(3)
 

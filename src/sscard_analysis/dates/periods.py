@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .calendar import end_of_day
 from ..config import Settings, add_months
+from .calendar import end_of_day
 
 
 class PeriodError(ValueError):

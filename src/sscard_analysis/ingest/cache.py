@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import ledgers as L
 from ..config import cache_dir
+from . import ledgers as L
 from .cells import normalize_dtypes
 from .parse import FileRecord, ParsedFile
 
@@ -25,7 +25,6 @@ PARSER_VERSION = "1"
 def _cache_paths(digest: str, ledger: str | None) -> tuple[Path, Path]:
     base = cache_dir() / f"{digest[:32]}-{ledger or 'auto'}-v{PARSER_VERSION}"
     return base.with_suffix(".parquet"), base.with_suffix(".json")
-
 
 
 def cache_load(digest: str, ledger: str | None, rel: str) -> ParsedFile | None:

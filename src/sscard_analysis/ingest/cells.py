@@ -14,8 +14,8 @@ from datetime import date, datetime, time
 import numpy as np
 import pandas as pd
 
-from . import ledgers as L
 from ..privacy import check_ids, normalize_phone, scrub_text
+from . import ledgers as L
 
 EXCEL_ERRORS = re.compile(r"^#(?:N/A|REF!|VALUE!|DIV/0!|NAME\?|NUM!|NULL!|GETTING_DATA)$")
 

@@ -23,9 +23,6 @@ class FatalInputError(Exception):
     """A file that cannot be read at all (named in the message)."""
 
 
-
-
-
 def discover(data_dir: Path) -> tuple[list[Path], list[tuple[str, str]]]:
     """Data files under ``data_dir`` (any depth, sorted) and the files ignored with a reason."""
     files, ignored = [], []

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from . import ledgers as L
 from ..privacy import scrub_text
+from . import ledgers as L
 
 HEADER_SEARCH_ROWS = 30
 SUMMARY_WORDS = ("合计", "总计", "小计", "制表", "审核人", "填表人", "统计人", "负责人：", "负责人:")

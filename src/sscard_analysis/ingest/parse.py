@@ -17,8 +17,16 @@ from . import ledgers as L
 from .cells import STR, Problems, as_text, convert, normalize_dtypes
 from .files import FatalInputError, read_table
 from .headers import (
-    HEADER_SEARCH_ROWS, best_header_guess, declared_count, find_header, guess_ledger, header_index, is_subheader,
-    is_summary_row, map_headers, nonempty,
+    HEADER_SEARCH_ROWS,
+    best_header_guess,
+    declared_count,
+    find_header,
+    guess_ledger,
+    header_index,
+    is_subheader,
+    is_summary_row,
+    map_headers,
+    nonempty,
 )
 
 
@@ -54,7 +62,6 @@ class ParsedFile:
     frame: pd.DataFrame  # accepted rows, typed, with _sheet and _row
     quarantine: list[dict]
     warnings: list[dict]
-
 
 
 def parse_file(path: Path, rel: str, ledger: L.Ledger | None, today: date | None = None) -> ParsedFile:

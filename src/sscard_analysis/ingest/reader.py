@@ -12,6 +12,7 @@ Input files are never modified. Parsed files are cached as parquet under
 """
 
 from __future__ import annotations
+
 import multiprocessing
 import os
 import threading
@@ -22,8 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import ledgers as L
 from ..config import Settings, load_settings
+from . import ledgers as L
 from .cache import cache_load, cache_store
 from .files import FatalInputError, discover, file_hash
 from .parse import FileRecord, ParsedFile, Unassigned, empty_frame, parse_file

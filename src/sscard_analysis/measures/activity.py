@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..ingest.ledgers import ARTICLE_KINDS, PRINTED_KINDS
 from ..dates.periods import Period
+from ..ingest.ledgers import ARTICLE_KINDS, PRINTED_KINDS
 
 
 def in_period(frame: pd.DataFrame, column: str, period: Period) -> pd.DataFrame:

@@ -15,8 +15,8 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from ..dates.calendar import WorkCalendar, end_of_day
 from ..config import REVISION_DAYS, Settings, add_months
+from ..dates.calendar import WorkCalendar, end_of_day
 from ..dates.periods import Period
 
 STAGE_COLUMNS = ["doc_id", "doc_type", "title", "stage", "deadline", "done_at", "extension"]

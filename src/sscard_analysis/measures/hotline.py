@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..dates.calendar import WorkCalendar
 from ..config import Settings
-from ..ingest.ledgers import (
-    APPEAL, CHANNEL, CLOSED_AT, DUE_AT, DUE_COMPUTED, EXCLUDED_STATUSES, HOTLINE, RECEIVED_AT, SATISFACTION_COL,
-    STATUS, TICKET_ID, TICKET_TYPE,
-)
+from ..dates.calendar import WorkCalendar
 from ..dates.periods import Period
-
+from ..ingest.ledgers import (
+    APPEAL,
+    CHANNEL,
+    CLOSED_AT,
+    DUE_AT,
+    DUE_COMPUTED,
+    EXCLUDED_STATUSES,
+    HOTLINE,
+    RECEIVED_AT,
+    SATISFACTION_COL,
+    STATUS,
+    TICKET_ID,
+    TICKET_TYPE,
+)
 
 KPI_COLUMNS = [TICKET_ID, CHANNEL, RECEIVED_AT, TICKET_TYPE, STATUS, DUE_AT, CLOSED_AT, SATISFACTION_COL, APPEAL]
 _CATEGORICAL = [CHANNEL, TICKET_TYPE, STATUS, SATISFACTION_COL, APPEAL]

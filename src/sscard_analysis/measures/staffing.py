@@ -11,8 +11,8 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from ..dates.calendar import WorkCalendar
 from ..config import add_months
+from ..dates.calendar import WorkCalendar
 
 LEVEL_RANK = {"经理级": 4, "高级": 3, "中级": 2, "初级": 1}
 

@@ -27,7 +27,8 @@ from pathlib import Path
 import nbformat
 
 from ..config import NOTEBOOKS_DIR, PROJ_ROOT
-from .report import KINDS, build_context, excel_sheets, report_filename
+from .context import KINDS, build_context, report_filename
+from .workbook import excel_sheets
 
 REPORT_NOTEBOOKS = NOTEBOOKS_DIR / "reports"
 FORMATS = ("html", "pdf", "xlsx")

@@ -9,183 +9,42 @@ are listed by number, free text is scrubbed, workers are named by surname.
 
 from __future__ import annotations
 
-import base64
 import html
-import io as _io
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest, fisher_exact
 
-from . import charts
+from ..contract.indicators import indicator_note
+from ..dates.periods import parse_period
+from ..ingest.ledgers import HOTLINE, LEDGERS
 from ..measures.activity import in_period
-from ..dates.calendar import WorkCalendar, calendar_for
-from ..config import add_months
 from ..measures.documents import lateness, task_stages
 from ..measures.hotline import (
-    KPI_COLUMNS,
     as_at,
     counted,
     overdue_open,
-    prepare_tickets,
-    received,
 )
-from ..contract.indicators import indicator_note
-from ..ingest.reader import DataSet, load
-from ..contract.kpi import compute_kpis
-from ..ingest.ledgers import HOTLINE, LEDGERS
-from ..dates.periods import Period, parse_period
-from ..privacy import mask_person, scrub_series
 from ..measures.staffing import roster_check
+from ..privacy import mask_person, scrub_series
+from . import charts
+from .context import ReportContext, build_context, received_in
+from .formatting import (
+    STATUS_CLASS,
+    STATUS_ZH,
+    Fragment,
+    change_test,
+    figure_html,
+    fmt_int,
+    fmt_pct,
+    fmt_yuan,
+    format_kpi,
+    fragment,
+    html_table,
+    kpi_value,
+    wilson_interval,
+)
 
-KINDS = {"weekly": "周报", "monthly": "月报", "quarterly": "季报", "annual": "年报"}
-STATUS_ZH = {"met": "达标", "on_pace": "进度正常", "at_risk": "有风险", "missed": "未达标", "not_assessed": "未评估"}
-STATUS_CLASS = {"met": "ok", "on_pace": "ok", "at_risk": "warn", "missed": "bad", "not_assessed": "na"}
-REPORT_COLUMNS = KPI_COLUMNS + ["category", "district", "bank", "handler", "content", "citizen_name"]
-
-
-@dataclass
-class ReportContext:
-    """Everything one report shows: the data, the period, its KPIs and the previous period's."""
-
-    kind: str
-    ds: DataSet
-    period: Period
-    kpis: dict
-    previous: Period | None
-    previous_kpis: dict | None
-    tickets: pd.DataFrame
-    cal: WorkCalendar
-    generated_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
-
-    @property
-    def title(self) -> str:
-        return f"广州市社会保障卡服务项目{KINDS[self.kind]}（{period_title(self.period)}）"
-
-
-def period_title(p: Period) -> str:
-    """``2024年5月``, ``2024年第18周（4月29日—5月5日）``, ``2024年第二季度`` …"""
-    label = p.label
-    span = f"{p.start.year}年{p.start.month}月{p.start.day}日至{p.end.year}年{p.end.month}月{p.end.day}日"
-    if label.lower() == "contract":
-        return f"服务期，{span}"
-    if label.lower().startswith("contract-q"):
-        return f"服务期第{'一二三四'[int(label[-1]) - 1]}季度，{span}"
-    if "-W" in label:
-        y, w = label.split("-W")
-        return f"{y}年第{int(w)}周（{p.start.month}月{p.start.day}日—{p.end.month}月{p.end.day}日）"
-    if "-Q" in label and not label.startswith("contract"):
-        y, q = label.split("-Q")
-        return f"{y}年第{'一二三四'[int(q) - 1]}季度"
-    if len(label) == 7 and label[4] == "-":
-        return f"{label[:4]}年{int(label[5:])}月"
-    if len(label) == 4 and label.isdigit():
-        return f"{label}年"
-    return span
-
-
-def previous_period(p: Period, kind: str, settings) -> Period:
-    """The period before ``p`` of the same length (last week, month, quarter or year)."""
-    if kind == "weekly":
-        start = p.start - timedelta(days=7)
-        end = p.start - timedelta(days=1)
-    elif kind == "monthly":
-        start, end = add_months(p.start, -1), p.start - timedelta(days=1)
-    elif kind == "quarterly":
-        start, end = add_months(p.start, -3), p.start - timedelta(days=1)
-    else:
-        start, end = add_months(p.start, -12), p.start - timedelta(days=1)
-    return Period(f"{start}..{end}", start, end, datetime.combine(end, datetime.max.time()).replace(microsecond=0))
-
-
-def build_context(kind: str, period: str, data_dir: str | Path, as_of: str | None = None) -> ReportContext:
-    """Load the data folder and compute the period's KPIs and the previous period's."""
-    if kind not in KINDS:
-        raise ValueError(f"report kind must be one of {sorted(KINDS)}")
-    charts.use_cjk_font()
-    ds = load(Path(data_dir))
-    p = parse_period(period, ds.settings, as_of or None)
-    cal = calendar_for(ds.settings)
-    kpis = compute_kpis(ds, p)
-    prev = previous_period(p, kind, ds.settings)
-    # No comparison with a period before the service started (there is nothing to compare with).
-    prev_kpis = compute_kpis(ds, prev, contract=False) if prev.end >= ds.settings.start else None
-    if prev_kpis is None:
-        prev = None
-    tickets = prepare_tickets(ds["tickets"], ds.settings, cal, REPORT_COLUMNS)
-    return ReportContext(kind, ds, p, kpis, prev, prev_kpis, tickets, cal)
-
-
-# ---------------------------------------------------------------- formatting
-
-
-def fmt_pct(x: float | None, digits: int = 2) -> str:
-    """A rate as shown everywhere in reports: ``99.58%``; ``—`` when there is no denominator."""
-    return "—" if x is None else f"{x * 100:.{digits}f}%"
-
-
-def fmt_int(x) -> str:
-    return "—" if x is None else f"{int(round(x)):,}"
-
-
-def fmt_yuan(x) -> str:
-    return f"{x:,.2f}"
-
-
-def _table(df: pd.DataFrame, right: tuple[str, ...] = (), cls: str = "") -> str:
-    """An HTML table with escaped cells, numbers right-aligned."""
-    if df.empty:
-        return '<p class="nodata">（本期无数据）</p>'
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-    rows = []
-    for r in df.itertuples(index=False):
-        cells = []
-        for c, v in zip(df.columns, r):
-            align = ' class="num"' if c in right else ""
-            cells.append(f"<td{align}>{html.escape('' if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
-
-
-def _img(fig: plt.Figure, alt: str) -> str:
-    buf = _io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}"/></figure>'
-
-
-class Fragment(str):
-    """An HTML fragment that Jupyter displays as HTML."""
-
-    def _repr_html_(self) -> str:
-        return str(self)
-
-
-def _frag(*parts: str) -> Fragment:
-    return Fragment("\n".join(parts))
-
-
-# ---------------------------------------------------------------- statistics
-
-
-def wilson_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float] | None:
-    """The Wilson score interval of a proportion k/n (None when n = 0)."""
-    if not n:
-        return None
-    ci = binomtest(k, n).proportion_ci(confidence_level=level, method="wilson")
-    return float(ci.low), float(ci.high)
-
-
-def change_test(k1: int, n1: int, k0: int, n0: int) -> float | None:
-    """Two-sided Fisher exact p-value that k1/n1 differs from k0/n0 (None without data)."""
-    if not (n1 and n0):
-        return None
-    return float(fisher_exact([[k1, n1 - k1], [k0, n0 - k0]]).pvalue)
+__all__ = ["build_context"]
 
 
 # ---------------------------------------------------------------- sections
@@ -195,7 +54,7 @@ def cover(ctx: ReportContext) -> Fragment:
     """Title block: report name, period, cut-off, data folder summary."""
     p = ctx.period
     dq = ctx.kpis["data_quality"]
-    return _frag(
+    return fragment(
         f'<div class="cover"><h1>{html.escape(ctx.title)}</h1>',
         f'<p class="meta">统计期间：{p.start:%Y年%m月%d日} 至 {p.end:%Y年%m月%d日}　统计时点：{p.as_of:%Y-%m-%d %H:%M}　'
         f"生成时间：{ctx.generated_at:%Y-%m-%d %H:%M}</p>",
@@ -237,21 +96,6 @@ HEADLINE = [
 ]
 
 
-def kpi_value(k: dict, dotted: str):
-    """The value at a dotted key of the KPI object (None when absent)."""
-    v = k
-    for part in dotted.split("."):
-        if not isinstance(v, dict) or part not in v:
-            return None
-        v = v[part]
-    return v
-
-
-def format_kpi(value, how: str) -> str:
-    """How a headline KPI is written in reports (tests compare against ``sscard kpi --json`` this way)."""
-    return fmt_pct(value) if how == "pct" else fmt_yuan(value) if how == "yuan" else fmt_int(value)
-
-
 def headline(ctx: ReportContext) -> Fragment:
     """Headline figures with the change from the previous period; each cell carries its KPI key."""
     rows = []
@@ -261,7 +105,7 @@ def headline(ctx: ReportContext) -> Fragment:
         change = _change(cur, prev, pct=how == "pct") if how != "yuan" else "—"
         rows.append(f'<tr><td>{label}</td><td class="num" data-key="{key}">{format_kpi(cur, how)}</td>'
                     f'<td class="num">{"—" if prev is None else format_kpi(prev, how)}</td><td class="num">{change}</td></tr>')
-    return _frag('<table class="headline"><thead><tr><th>指标</th><th>本期</th><th>上期</th><th>变化</th></tr></thead><tbody>',
+    return fragment('<table class="headline"><thead><tr><th>指标</th><th>本期</th><th>上期</th><th>变化</th></tr></thead><tbody>',
                  *rows, "</tbody></table>")
 
 
@@ -285,34 +129,29 @@ def indicators_table(ctx: ReportContext) -> Fragment:
             f"<td>{html.escape(note)}</td></tr>"
         )
     head = "".join(f"<th>{h}</th>" for h in ["编号", "指标", "累计/数值", "本期", "目标", "状态", "应完成进度", "预计全年", "达标概率", "预计达成日", "说明"])
-    return _frag(f'<table class="indicators"><thead><tr>{head}</tr></thead><tbody>', *rows, "</tbody></table>",
+    return fragment(f'<table class="indicators"><thead><tr>{head}</tr></thead><tbody>', *rows, "</tbody></table>",
                  '<p class="note">年度任务按服务期累计计算；“应完成进度”= 年度目标 × 已过天数 ÷ 服务期天数；达标概率按泊松模型估计。</p>')
-
-
-def _received(ctx: ReportContext, period: Period | None = None) -> pd.DataFrame:
-    p = period or ctx.period
-    return received(as_at(ctx.tickets, p.as_of), p)
 
 
 def volume_chart(ctx: ReportContext) -> Fragment:
     """Tickets received per day (weekly, monthly) or per month (quarterly, annual), hotline vs other channels."""
-    rec = _received(ctx)
+    rec = received_in(ctx)
     if rec.empty:
-        return _frag('<p class="nodata">（本期没有受理工单）</p>')
+        return fragment('<p class="nodata">（本期没有受理工单）</p>')
     chan = np.where(rec["channel"] == HOTLINE, "12345热线", "其他渠道")
     if ctx.kind in ("weekly", "monthly"):
         key = rec["received_at"].dt.date
         daily = pd.crosstab(key, chan)
         full = pd.date_range(ctx.period.start, min(ctx.period.end, ctx.period.as_of.date())).date
         daily = daily.reindex(full, fill_value=0)
-        return _frag(_img(charts.daily_volume(daily), "工单受理量（按日）"))
-    return _frag(_img(charts.monthly_trend(monthly_trend(ctx)), "按月趋势"))
+        return fragment(figure_html(charts.daily_volume(daily), "工单受理量（按日）"))
+    return fragment(figure_html(charts.monthly_trend(monthly_trend(ctx)), "按月趋势"))
 
 
 def monthly_trend(ctx: ReportContext) -> pd.DataFrame:
     """Hotline volume, on-time and satisfaction rates for each month of the period."""
-    from ..measures.hotline import hotline_kpis
     from ..dates.periods import months_in
+    from ..measures.hotline import hotline_kpis
 
     rows = {}
     for label in months_in(ctx.period):
@@ -330,8 +169,8 @@ def _nan(rate: float | None) -> float:
 
 def breakdown(ctx: ReportContext, column: str, label: str, chart: bool = False, top: int = 15) -> Fragment:
     """Tickets received in the period by one attribute, all channels and 12345, with the change from last period."""
-    rec = _received(ctx)
-    prev = _received(ctx, ctx.previous) if ctx.previous else rec.iloc[0:0]
+    rec = received_in(ctx)
+    prev = received_in(ctx, ctx.previous) if ctx.previous else rec.iloc[0:0]
     cur = rec[column].astype(object).fillna("（未填）").value_counts()
     hot = rec.loc[rec["channel"] == HOTLINE, column].astype(object).fillna("（未填）").value_counts()
     before = prev[column].astype(object).fillna("（未填）").value_counts()
@@ -345,10 +184,10 @@ def breakdown(ctx: ReportContext, column: str, label: str, chart: bool = False, 
         df["环比"] = [(_change(int(a), int(b)) if b else "新增") for a, b in zip(df["全部渠道"], df["上期"])]
     df = df.head(top)
     shown = df.assign(全部渠道=df["全部渠道"].map(fmt_int), 上期=df["上期"].map(lambda v: "—" if v is None else fmt_int(v)))
-    parts = [_table(shown, right=("全部渠道", "12345热线", "占比", "上期", "环比"))]
+    parts = [html_table(shown, right=("全部渠道", "12345热线", "占比", "上期", "环比"))]
     if chart and not cur.empty:
-        parts.insert(0, _img(charts.ranked_bars(cur, f"按{label}分布（全部渠道）"), label))
-    return _frag(*parts)
+        parts.insert(0, figure_html(charts.ranked_bars(cur, f"按{label}分布（全部渠道）"), label))
+    return fragment(*parts)
 
 
 def rates_with_intervals(ctx: ReportContext) -> Fragment:
@@ -370,7 +209,7 @@ def rates_with_intervals(ctx: ReportContext) -> Fragment:
         })
     note = ('<p class="note">满意率 =（满意 + 基本满意）÷（满意 + 基本满意 + 不满意）；申诉成功的不满意不计入分子分母。'
             "置信区间为 Wilson 区间；变化检验为 Fisher 精确检验（双侧）。</p>")
-    return _frag(_table(pd.DataFrame(rows), right=("分子", "分母", "本期", "上期", "变化检验p值")), note)
+    return fragment(html_table(pd.DataFrame(rows), right=("分子", "分母", "本期", "上期", "变化检验p值")), note)
 
 
 def late_tickets(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -403,15 +242,15 @@ def overdue_tickets(ctx: ReportContext, limit: int = 30) -> Fragment:
             受理时间=lambda f: f["受理时间"].dt.strftime("%m-%d %H:%M"), 办理时限=lambda f: f["办理时限"].dt.strftime("%m-%d %H:%M"),
             办结时间=lambda f: f["办结时间"].dt.strftime("%m-%d %H:%M").fillna("未办结"))
         more = f'<p class="note">另有 {len(frame) - limit} 件，见 Excel 附表“逾期与超时工单”。</p>' if len(frame) > limit else ""
-        parts.append(f"<p>{title}：{len(frame)} 件。</p>" + _table(show) + more)
-    return _frag(*parts)
+        parts.append(f"<p>{title}：{len(frame)} 件。</p>" + html_table(show) + more)
+    return fragment(*parts)
 
 
 def outlet_section(ctx: ReportContext) -> Fragment:
     """On-site inspections and phone checks: coverage by district and bank, scores, issues and rectification."""
     ds, p = ctx.ds, ctx.period
     if not ds.has("outlet_inspections"):
-        return _frag('<p class="nodata">未提供网点现场检查记录。</p>')
+        return fragment('<p class="nodata">未提供网点现场检查记录。</p>')
     ins = in_period(ds["outlet_inspections"], "inspected_on", p)
     outlets = ds["outlets"][["outlet_id", "bank", "district"]] if ds.has("outlets") else pd.DataFrame(columns=["outlet_id", "bank", "district"])
     m = ins.merge(outlets, on="outlet_id", how="left")
@@ -430,16 +269,16 @@ def outlet_section(ctx: ReportContext) -> Fragment:
         df["平均得分"] = g[scores].mean().mean(axis=1).round(1).values
         df["发现问题"] = g["issues"].apply(lambda s: int(s.notna().sum())).values
         df["已整改"] = g["rectified"].apply(lambda s: int((s == True).sum())).values  # noqa: E712
-        parts.append(_table(df.sort_values("检查次数", ascending=False), right=("检查次数", "覆盖网点", "网点总数", "平均得分", "发现问题", "已整改")))
+        parts.append(html_table(df.sort_values("检查次数", ascending=False), right=("检查次数", "覆盖网点", "网点总数", "平均得分", "发现问题", "已整改")))
     if not m.empty:
         avg = pd.DataFrame({"检查项": names, "平均分": [round(float(m[c].mean()), 1) for c in scores], "低于60分的次数": [int((m[c] < 60).sum()) for c in scores]})
-        parts.append(_table(avg, right=("平均分", "低于60分的次数")))
+        parts.append(html_table(avg, right=("平均分", "低于60分的次数")))
     if ds.has("phone_checks"):
         pc = in_period(ds["phone_checks"], "checked_at", p)
         n = len(pc)
         parts.append(f"<p>电话巡检 {n:,} 次，接通 {int((pc['answered'] == True).sum()):,} 次（接通率 {fmt_pct((pc['answered'] == True).mean() if n else None)}），"  # noqa: E712
                      f"服务规范 {int((pc['service_ok'] == True).sum()):,} 次，口径正确 {int((pc['script_ok'] == True).sum()):,} 次。</p>")  # noqa: E712
-    return _frag(*parts)
+    return fragment(*parts)
 
 
 def quota_chart(ctx: ReportContext) -> Fragment:
@@ -447,15 +286,15 @@ def quota_chart(ctx: ReportContext) -> Fragment:
     rows = [{"指标": f"{c} {i['name']}", "累计": i["value"], "目标": i["target"], "进度目标": i["pace_target"]}
             for c, i in ctx.kpis["indicators"].items() if "pace_target" in i and i["value"] is not None]
     if not rows:
-        return _frag('<p class="nodata">（无年度任务数据）</p>')
-    return _frag(_img(charts.quota_progress(pd.DataFrame(rows)), "年度任务进度"))
+        return fragment('<p class="nodata">（无年度任务数据）</p>')
+    return fragment(figure_html(charts.quota_progress(pd.DataFrame(rows)), "年度任务进度"))
 
 
 def documents_section(ctx: ReportContext) -> Fragment:
     """Purchaser requests in the period and the late ones (表2 deadlines)."""
     ds, p = ctx.ds, ctx.period
     if not ds.has("documents"):
-        return _frag('<p class="nodata">未提供办文台账。</p>')
+        return fragment('<p class="nodata">未提供办文台账。</p>')
     st = task_stages(ds["documents"], ds["deliverables"] if ds.has("deliverables") else None, ds.settings, ctx.cal)
     late = lateness(st, p, ds.settings.late_day_basis, ctx.cal)
     d = ctx.kpis["documents"]
@@ -465,20 +304,20 @@ def documents_section(ctx: ReportContext) -> Fragment:
     if not late.empty:
         df = pd.DataFrame({"编号": late["doc_id"], "类型": late["doc_type"], "环节": late["stage"], "期限": late["deadline"].dt.strftime("%Y-%m-%d"),
                            "完成时间": late["done_eff"].dt.strftime("%Y-%m-%d %H:%M").fillna("未完成"), "本期超时天数": late["late_days"]})
-        parts.append(_table(df, right=("本期超时天数",)))
-    return _frag(*parts)
+        parts.append(html_table(df, right=("本期超时天数",)))
+    return fragment(*parts)
 
 
 def staff_section(ctx: ReportContext) -> Fragment:
     """Roster against 表1, turnover, leave flags, error rates and complaints."""
     ds = ctx.ds
     if not ds.has("staff"):
-        return _frag('<p class="nodata">未提供人员名册。</p>')
+        return fragment('<p class="nodata">未提供人员名册。</p>')
     day = min(ctx.period.end, ctx.period.as_of.date())
     r = roster_check(ds["staff"], day)
     parts = [f"<p>截至 {day}，在岗 {r['headcount']} 人（合同要求不少于 {r['target']} 人）。</p>"]
     if r["shortfalls"]:
-        parts.append(_table(pd.DataFrame([{"岗位": s["post"], "要求人数": s["need"], "在岗": s["have"],
+        parts.append(html_table(pd.DataFrame([{"岗位": s["post"], "要求人数": s["need"], "在岗": s["have"],
                                            "缺少级别": "、".join(f"{k}{v}人" for k, v in s["missing_levels"].items())} for s in r["shortfalls"]])))
     t = ctx.kpis.get("turnover")
     if t:
@@ -502,8 +341,8 @@ def staff_section(ctx: ReportContext) -> Fragment:
                      f"网点 {int((valid['complainant'] == '网点').sum())} 件）。</p>")
     flags = ctx.kpis.get("flags", [])
     if flags:
-        parts.append("<p>需关注：</p>" + _table(pd.DataFrame([{"事项": f["flag"], "条款": f["clause"], "情况": f["basis"], "日期": f["date"]} for f in flags])))
-    return _frag(*parts)
+        parts.append("<p>需关注：</p>" + html_table(pd.DataFrame([{"事项": f["flag"], "条款": f["clause"], "情况": f["basis"], "日期": f["date"]} for f in flags])))
+    return fragment(*parts)
 
 
 def penalties_section(ctx: ReportContext) -> Fragment:
@@ -514,25 +353,25 @@ def penalties_section(ctx: ReportContext) -> Fragment:
         by_rule = pd.DataFrame(pen["items"]).groupby(["rule", "clause"])["amount_yuan"].agg(["count", "sum"]).reset_index()
         by_rule.columns = ["规则", "条款", "笔数", "金额（元）"]
         by_rule["金额（元）"] = by_rule["金额（元）"].map(fmt_yuan)
-        parts.append(_table(by_rule, right=("笔数", "金额（元）")))
+        parts.append(html_table(by_rule, right=("笔数", "金额（元）")))
         items = pd.DataFrame(pen["items"])[["rule", "clause", "basis", "date", "amount_yuan"]].head(60)
         items.columns = ["规则", "条款", "依据", "日期", "金额（元）"]
         items["金额（元）"] = items["金额（元）"].map(fmt_yuan)
-        parts.append(_table(items, right=("金额（元）",)))
+        parts.append(html_table(items, right=("金额（元）",)))
     for n in pen.get("not_assessed", []):
         parts.append(f'<p class="note">未评估 {n["rule"]}（{n["clause"]}）：{html.escape(n["reason"])}</p>')
     st = pen["settlement"]
     parts.append(f"<p>尾款（合同价 20%）{fmt_yuan(st['final_payment_yuan'])} 元，截至统计时点累计扣款 {fmt_yuan(st['deductions_to_date_yuan'])} 元，"
                  f"尾款余额 {fmt_yuan(st['final_payment_left_yuan'])} 元。</p>")
-    return _frag(*parts)
+    return fragment(*parts)
 
 
 def problems_and_suggestions(ctx: ReportContext) -> Fragment:
     """Problems found and suggestions, drafted from the data by explicit rules (for the analyst to edit)."""
     items = draft_findings(ctx)
     if not items:
-        return _frag("<p>本期未发现需要特别说明的问题。</p>")
-    return _frag("<ol class='findings'>" + "".join(f"<li><strong>{html.escape(p)}</strong><br/>建议：{html.escape(s)}</li>" for p, s in items) + "</ol>")
+        return fragment("<p>本期未发现需要特别说明的问题。</p>")
+    return fragment("<ol class='findings'>" + "".join(f"<li><strong>{html.escape(p)}</strong><br/>建议：{html.escape(s)}</li>" for p, s in items) + "</ol>")
 
 
 def draft_findings(ctx: ReportContext) -> list[tuple[str, str]]:
@@ -547,7 +386,7 @@ def draft_findings(ctx: ReportContext) -> list[tuple[str, str]]:
         out.append((f"12345热线满意率 {fmt_pct(h['satisfaction_rate'])}，未高于90%。", "对不满意工单逐件回访分析，符合条件的及时申诉。"))
     if h["overdue_open"]:
         out.append((f"截至统计时点有 {h['overdue_open']} 件12345工单逾期未办结。", "立即督办，当日内办结或报备延期。"))
-    rec, prev = _received(ctx), (_received(ctx, ctx.previous) if ctx.previous else None)
+    rec, prev = received_in(ctx), (received_in(ctx, ctx.previous) if ctx.previous else None)
     if prev is not None and len(prev):
         cur_c, prev_c = rec["category"].value_counts(), prev["category"].value_counts()
         for cat, n in cur_c.items():
@@ -583,23 +422,23 @@ def data_quality(ctx: ReportContext) -> Fragment:
                        "隔离": s["quarantined"].map(fmt_int),
                        "剔除（空行/合计行/重复）": (s["dropped_blank"] + s["dropped_summary"] + s["dropped_duplicate"]).map(fmt_int),
                        "警告": s["warnings"].map(fmt_int)})
-    parts = [_table(df, right=("文件数", "读入行", "接收", "隔离", "剔除（空行/合计行/重复）", "警告"))]
+    parts = [html_table(df, right=("文件数", "读入行", "接收", "隔离", "剔除（空行/合计行/重复）", "警告"))]
     q = ctx.ds.quarantine
     if len(q):
         top = q.assign(原因=q["reason"].str.split("；").str[0].str.replace(r"“.*”", "“…”", regex=True)).groupby(["ledger", "原因"]).size().reset_index(name="行数")
         top["ledger"] = top["ledger"].map(lambda n: LEDGERS[n].zh)
         parts.append("<p>隔离原因（文件、行号与明细见 sscard validate 输出的隔离清单）：</p>"
-                     + _table(top.rename(columns={"ledger": "台账"}).sort_values("行数", ascending=False).head(15), right=("行数",)))
+                     + html_table(top.rename(columns={"ledger": "台账"}).sort_values("行数", ascending=False).head(15), right=("行数",)))
     if ctx.ds.ignored:
         parts.append("<p>未读取的文件：" + "；".join(html.escape(f"{f}（{w}）") for f, w in ctx.ds.ignored) + "</p>")
-    return _frag(*parts)
+    return fragment(*parts)
 
 
 def work_summary(ctx: ReportContext) -> Fragment:
     """Quarterly/annual: the work done in the period, in one paragraph of figures."""
     k = ctx.kpis
     t, pub = k["trainings"], k["publications"]
-    return _frag(
+    return fragment(
         f"<p>本期共受理各渠道社保卡工单 {k['all_channels']['tickets_received']:,} 件，其中12345热线 {k['hotline']['tickets_received']:,} 件；"
         f"开展网点现场检查 {k['outlet_inspections']['count']:,} 次（覆盖 {k['outlet_inspections']['outlets_covered']:,} 个网点）、电话巡检 {k['phone_checks']['count']:,} 次；"
         f"内部培训 {t['internal']} 次、外部培训 {t['external']} 次、宣讲 {t['outreach']} 次；编写培训材料、推文和活动简讯 {pub['articles']} 篇，"
@@ -609,77 +448,19 @@ def work_summary(ctx: ReportContext) -> Fragment:
 
 def hot_issues(ctx: ReportContext, top: int = 5) -> Fragment:
     """The most frequent categories of complaints (投诉) and help requests, with a scrubbed example each."""
-    rec = _received(ctx)
+    rec = received_in(ctx)
     rec = rec[rec["ticket_type"].isin(["投诉", "求助", "举报"])]
     if rec.empty:
-        return _frag("<p>本期无投诉、求助类工单。</p>")
+        return fragment("<p>本期无投诉、求助类工单。</p>")
     rows = []
     for cat, g in rec.groupby(rec["category"].astype(object).fillna("（未分类）")):
         example = scrub_series(g["content"].astype(object).head(1), g["citizen_name"].astype(object).head(1)).iloc[0][:60]
         rows.append({"业务类别": cat, "件数": len(g), "其中投诉": int((g["ticket_type"] == "投诉").sum()), "典型诉求（已脱敏）": example})
     df = pd.DataFrame(rows).sort_values("件数", ascending=False).head(top)
-    return _frag(_table(df, right=("件数", "其中投诉")))
+    return fragment(html_table(df, right=("件数", "其中投诉")))
 
 
 def _zh_headers(ledger: str) -> dict[str, str]:
     return {c.name: c.zh for c in LEDGERS[ledger].columns} | {"_file": "来源文件", "_row": "行号"}
 
 
-def report_filename(kind: str, period_label: str, ext: str) -> str:
-    """How the office files a report: ``社保卡服务月报_2024-05.pdf``."""
-    return f"社保卡服务{KINDS[kind]}_{period_label}.{ext}"
-
-
-
-def excel_sheets(ctx: ReportContext) -> list[tuple[str, pd.DataFrame, tuple[str, ...]]]:
-    """The sheets of the report workbook: (name, frame, percent columns). Personal data masked."""
-    from .excel import masked
-
-    k, pk = ctx.kpis, ctx.previous_kpis or {}
-    head = pd.DataFrame([{"指标键": key, "指标": label, "本期": kpi_value(k, key), "上期": kpi_value(pk, key) if pk else None}
-                         for key, label, _ in HEADLINE])
-    head["本期"] = pd.to_numeric(head["本期"])
-    head["上期"] = pd.to_numeric(head["上期"])
-    ind = pd.DataFrame([{"编号": c, "指标": i["name"], "条款": i["clause"], "数值": i["value"], "目标": i["target"], "状态": STATUS_ZH[i["status"]],
-                         "本期": i.get("period_value"), "应完成进度": i.get("pace_target"), "预计全年": i.get("projected"),
-                         "达标概率": i.get("p_meet_target"), "预计达成日": i.get("reach_date"), "说明": i.get("reason", "")}
-                        for c, i in k["indicators"].items()])
-    for c in ("数值", "目标", "本期", "应完成进度", "预计全年", "达标概率"):
-        ind[c] = pd.to_numeric(ind[c])
-    pen = pd.DataFrame(k["penalties"]["items"], columns=["rule", "clause", "basis", "date", "amount_yuan"]).rename(
-        columns={"rule": "规则", "clause": "条款", "basis": "依据", "date": "日期", "amount_yuan": "金额（元）"})
-    chan = pd.DataFrame({"来源渠道": list(k["by_channel"]), "受理工单": list(k["by_channel"].values())})
-    rec = _received(ctx)
-    cols = {"ticket_id": "工单编号", "channel": "来源渠道", "received_at": "受理时间", "ticket_type": "诉求类型", "status": "工单状态",
-            "category": "业务类别", "district": "所属区", "bank": "涉及银行", "due_at": "办理时限", "closed_at": "办结时间",
-            "satisfaction": "回访满意度", "appeal": "申诉结果", "handler": "经办人", "content": "诉求内容（已脱敏）", "citizen_name": "诉求人"}
-    tickets = masked(rec[list(cols)].astype({c: object for c in ("channel", "ticket_type", "status", "satisfaction", "appeal")})).rename(columns=cols)
-    dq = ctx.ds.summary()
-    dq = dq[dq["files"] > 0].drop(columns=["ledger"]).rename(columns={
-        "files": "文件数", "rows_read": "读入行", "accepted": "接收", "quarantined": "隔离", "dropped_blank": "剔除空行",
-        "dropped_summary": "剔除合计行", "dropped_duplicate": "剔除重复", "warnings": "警告"})
-    quarantine = ctx.ds.quarantine.rename(columns={"file": "文件", "sheet": "工作表", "row": "行号", "ledger": "台账", "reason": "原因"})
-    overdue, late = late_tickets(ctx)
-    late_list = pd.concat([overdue.assign(情况="逾期未办结"), late.assign(情况="超时办结")], ignore_index=True)
-    ledgers = []
-    for name, date_col, title in (("outlet_inspections", "inspected_on", "网点检查明细"), ("phone_checks", "checked_at", "电话巡检明细")):
-        if ctx.ds.has(name):
-            rows = in_period(ctx.ds[name], date_col, ctx.period).drop(columns=["_sheet"], errors="ignore")
-            ledgers.append((title, masked(rows).rename(columns=_zh_headers(name)), ()))
-    if ctx.ds.has("documents") or ctx.ds.has("deliverables"):
-        st = task_stages(ctx.ds["documents"], ctx.ds["deliverables"] if ctx.ds.has("deliverables") else None, ctx.ds.settings, ctx.cal)
-        lt = lateness(st, ctx.period, ctx.ds.settings.late_day_basis, ctx.cal)
-        lt = lt[lt["late_in_period"] | (lt["late_days"] > 0)]
-        ledgers.append(("超时办文", pd.DataFrame({"编号": lt["doc_id"], "类型": lt["doc_type"], "环节": lt["stage"], "期限": lt["deadline"],
-                                               "完成时间": lt["done_eff"], "本期超时天数": lt["late_days"].astype(int)}), ()))
-    return [
-        ("主要指标", head, ()),
-        ("逾期与超时工单", late_list, ()),
-        ("合同指标", ind, ("达标概率",)),
-        ("违约金", pen, ()),
-        ("渠道分布", chan, ()),
-        ("工单明细", tickets, ()),
-        *ledgers,
-        ("数据质量", dq, ()),
-        ("隔离明细", quarantine, ()),
-    ]

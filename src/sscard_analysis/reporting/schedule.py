@@ -17,7 +17,15 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from ..config import Settings, add_months
-from .render import FORMATS, ReportError, inputs_hash, kernel, read_manifest, record_manifest, run_report
+from .render import (
+    FORMATS,
+    ReportError,
+    inputs_hash,
+    kernel,
+    read_manifest,
+    record_manifest,
+    run_report,
+)
 
 LOCK = ".run-due.lock"
 
