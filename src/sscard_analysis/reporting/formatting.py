@@ -1,4 +1,4 @@
-"""How reports write numbers, tables, charts and statistics (HTML fragments Jupyter displays)."""
+"""How reports write numbers, tables and charts (HTML fragments Jupyter displays)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import io as _io
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest, fisher_exact
 
 STATUS_ZH = {"met": "达标", "on_pace": "进度正常", "at_risk": "有风险", "missed": "未达标", "not_assessed": "未评估"}
 STATUS_CLASS = {"met": "ok", "on_pace": "ok", "at_risk": "warn", "missed": "bad", "not_assessed": "na"}
@@ -65,22 +64,7 @@ def fragment(*parts: str) -> Fragment:
     return Fragment("\n".join(parts))
 
 
-# ---------------------------------------------------------------- statistics
 
-
-def wilson_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float] | None:
-    """The Wilson score interval of a proportion k/n (None when n = 0)."""
-    if not n:
-        return None
-    ci = binomtest(k, n).proportion_ci(confidence_level=level, method="wilson")
-    return float(ci.low), float(ci.high)
-
-
-def change_test(k1: int, n1: int, k0: int, n0: int) -> float | None:
-    """Two-sided Fisher exact p-value that k1/n1 differs from k0/n0 (None without data)."""
-    if not (n1 and n0):
-        return None
-    return float(fisher_exact([[k1, n1 - k1], [k0, n0 - k0]]).pvalue)
 
 
 def kpi_value(k: dict, dotted: str):

@@ -14,6 +14,7 @@ import html
 import numpy as np
 import pandas as pd
 
+from ..analysis.stats import change_test, wilson_interval
 from ..contract.indicators import indicator_note
 from ..dates.periods import parse_period
 from ..ingest.ledgers import HOTLINE, LEDGERS
@@ -32,7 +33,6 @@ from .formatting import (
     STATUS_CLASS,
     STATUS_ZH,
     Fragment,
-    change_test,
     figure_html,
     fmt_int,
     fmt_pct,
@@ -41,7 +41,6 @@ from .formatting import (
     fragment,
     html_table,
     kpi_value,
-    wilson_interval,
 )
 
 __all__ = ["build_context"]
