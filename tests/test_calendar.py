@@ -49,10 +49,30 @@ def test_workdays_in_may_2024(cal):
 
 
 def test_unknown_year_is_an_error_not_a_guess(cal):
-    with pytest.raises(CalendarError, match="2027"):
+    with pytest.raises(CalendarError, match="2027") as exc:
         cal.add_workdays(date(2027, 3, 1), 1)
-    with pytest.raises(CalendarError):
-        cal.due_after(pd.Series(pd.to_datetime(["2027-03-01"])), pd.Series([1]))
+    # one Chinese line naming the year to add and where
+    assert str(exc.value) == ("2027-03-01: 工作日历只有 2004–2026 年的安排；"
+                              "请在 sscard.toml 的 [calendar] 中加入 2027 年的国务院放假安排（years、holidays、workdays）")
+    with pytest.raises(CalendarError, match="加入 2027 年"):
+        cal.add_workdays(date(2026, 12, 30), 3)  # 31 Dec is the last known working day
+
+
+def test_deadlines_the_calendar_cannot_know_do_not_block_the_others(cal):
+    # received 2026-12-30 with 5 working days: the deadline falls in 2027, unknown; 2042 and 1999 lie outside
+    # the known years. Each is NaT (outside every period the calendar covers) and the first row is still computed.
+    start = pd.Series(pd.to_datetime(["2024-04-30 10:00", "2026-12-30 09:00", "2042-05-10 09:00", "1999-01-04 09:00"]))
+    due = cal.due_after(start, pd.Series([5, 5, 1, 1]))
+    assert due.iloc[0] == pd.Timestamp("2024-05-10 23:59:59")
+    assert due.iloc[1:].isna().all()
+    # one working day after Wednesday 30 Dec 2026 is Thursday 31 Dec, still known
+    assert cal.due_after(start, pd.Series([5, 1, 1, 1])).iloc[1] == pd.Timestamp("2026-12-31 23:59:59")
+
+
+def test_calendar_years_must_continue_the_known_years():
+    # 2028 without 2027 would let a deadline skip a whole year of unknown days
+    with pytest.raises(CalendarError, match="缺少 2027 年"):
+        calendar_for(Settings(calendar_years=(2028,)))
 
 
 def test_override_adds_next_year():
