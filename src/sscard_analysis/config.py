@@ -19,6 +19,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from importlib import metadata
 from pathlib import Path
 
 
@@ -57,6 +58,14 @@ REVISION_DAYS = 1  # 表2 note 1: a revision after comments is due in 1 working 
 REPORT_TIME_LIMIT_MINUTES = 10.0  # run-due: one report may run this long before it is stopped
 
 
+def package_version() -> str:
+    """The installed version of sscard-analysis (``0+unknown`` when run from an uninstalled tree)."""
+    try:
+        return metadata.version("sscard-analysis")
+    except metadata.PackageNotFoundError:  # pragma: no cover - the package is installed in every supported setup
+        return "0+unknown"
+
+
 # ---------------------------------------------------------------- where things go
 
 
@@ -89,10 +98,13 @@ def quality_dir(data_dir: Path | str) -> Path:
 def report_notebooks_dir() -> Path:
     """The report templates (``weekly.ipynb`` …): shipped in the package when installed, else ``notebooks/reports``.
 
+    ``$SSCARD_REPORT_NOTEBOOKS`` points to a folder of edited templates.
     Every part of the package finds the templates through this function, so
     moving them into the package (``sscard_analysis/notebooks/reports``,
     listed as package data) needs no other change.
     """
+    if env := os.environ.get("SSCARD_REPORT_NOTEBOOKS"):
+        return Path(env)
     packaged = Path(__file__).resolve().parent / "notebooks" / "reports"
     if packaged.is_dir():
         return packaged

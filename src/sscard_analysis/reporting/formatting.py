@@ -30,17 +30,25 @@ def fmt_yuan(x) -> str:
     return f"{x:,.2f}"
 
 
+CELL_CHARS = 200  # text shown in one table cell (WeasyPrint needs seconds per thousand unbroken characters)
+
+
+def clip(text: str, limit: int = CELL_CHARS) -> str:
+    """At most ``limit`` characters of a text shown in a report, ``…`` marking a cut (the Excel keeps it whole)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def html_table(df: pd.DataFrame, right: tuple[str, ...] = (), cls: str = "") -> str:
-    """An HTML table with escaped cells, numbers right-aligned."""
+    """An HTML table with escaped cells, numbers right-aligned, each cell at most :data:`CELL_CHARS` characters."""
     if df.empty:
         return '<p class="nodata">（本期无数据）</p>'
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    head = "".join(f"<th>{html.escape(clip(str(c)))}</th>" for c in df.columns)
     rows = []
     for r in df.itertuples(index=False):
         cells = []
         for c, v in zip(df.columns, r):
             align = ' class="num"' if c in right else ""
-            cells.append(f"<td{align}>{html.escape('' if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))}</td>")
+            cells.append(f"<td{align}>{html.escape(clip('' if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 

@@ -26,11 +26,12 @@ from ..measures.hotline import (
     overdue_open,
 )
 from ..measures.staffing import roster_check
-from ..privacy import mask_person, scrub_series
+from ..privacy import mask_person, scrub_series, scrub_text
 from . import charts
 from .context import ReportContext, build_context, received_in
 from .formatting import (
     STATUS_CLASS,
+    clip,
     STATUS_ZH,
     Fragment,
     figure_html,
@@ -390,6 +391,7 @@ def draft_findings(ctx: ReportContext) -> list[tuple[str, str]]:
         cur_c, prev_c = rec["category"].value_counts(), prev["category"].value_counts()
         for cat, n in cur_c.items():
             before = int(prev_c.get(cat, 0))
+            cat = clip(str(cat), 40)
             if n >= 30 and before and n >= 1.5 * before:
                 out.append((f"“{cat}”类工单 {n:,} 件，较上期 {before:,} 件上升 {(n / before - 1) * 100:.0f}%。",
                             f"分析“{cat}”类诉求集中的原因（系统、政策或网点），更新知识库口径并向相关银行或单位通报。"))
@@ -397,6 +399,7 @@ def draft_findings(ctx: ReportContext) -> list[tuple[str, str]]:
         ins = in_period(ctx.ds["outlet_inspections"], "inspected_on", ctx.period).merge(ctx.ds["outlets"][["outlet_id", "bank"]], on="outlet_id", how="left")
         failing = ins[(ins["rectified"] == False) | (ins[["score_environment", "score_management", "score_security", "score_conduct", "score_knowledge"]].min(axis=1) < 60)]  # noqa: E712
         for bank, n in failing["bank"].value_counts().items():
+            bank = clip(str(bank), 40)
             if n >= 3:
                 out.append((f"{bank}有 {n} 次现场检查发现问题未整改或单项低于60分。", f"向{bank}发函督促整改，并在下期复查相关网点。"))
     for code, i in k["indicators"].items():
@@ -413,15 +416,24 @@ def draft_findings(ctx: ReportContext) -> list[tuple[str, str]]:
     return out
 
 
+IGNORED_SHOWN = 20
+
+
 def data_quality(ctx: ReportContext) -> Fragment:
-    """Rows read, accepted, quarantined and dropped per ledger, with the files that needed attention."""
+    """Rows read, accepted, quarantined and dropped per ledger, with the files that needed attention.
+
+    A snapshot of the data folder when the report was generated (it is not
+    part of the report's fingerprint, so a stray file does not re-render
+    every report).
+    """
     s = ctx.ds.summary()
     s = s[s["files"] > 0]
     df = pd.DataFrame({"台账": s["台账"], "文件数": s["files"], "读入行": s["rows_read"].map(fmt_int), "接收": s["accepted"].map(fmt_int),
                        "隔离": s["quarantined"].map(fmt_int),
                        "剔除（空行/合计行/重复）": (s["dropped_blank"] + s["dropped_summary"] + s["dropped_duplicate"]).map(fmt_int),
                        "警告": s["warnings"].map(fmt_int)})
-    parts = [html_table(df, right=("文件数", "读入行", "接收", "隔离", "剔除（空行/合计行/重复）", "警告"))]
+    parts = [f'<p class="note">截至生成时（{ctx.generated_at:%Y-%m-%d %H:%M}）数据目录的读取情况。</p>',
+             html_table(df, right=("文件数", "读入行", "接收", "隔离", "剔除（空行/合计行/重复）", "警告"))]
     q = ctx.ds.quarantine
     if len(q):
         top = q.assign(原因=q["reason"].str.split("；").str[0].str.replace(r"“.*”", "“…”", regex=True)).groupby(["ledger", "原因"]).size().reset_index(name="行数")
@@ -429,7 +441,9 @@ def data_quality(ctx: ReportContext) -> Fragment:
         parts.append("<p>隔离原因（文件、行号与明细见 sscard validate 输出的隔离清单）：</p>"
                      + html_table(top.rename(columns={"ledger": "台账"}).sort_values("行数", ascending=False).head(15), right=("行数",)))
     if ctx.ds.ignored:
-        parts.append("<p>未读取的文件：" + "；".join(html.escape(f"{f}（{w}）") for f, w in ctx.ds.ignored) + "</p>")
+        shown = [html.escape(clip(scrub_text(f"{f}（{w}）"), 120)) for f, w in ctx.ds.ignored[:IGNORED_SHOWN]]
+        more = f"；等共 {len(ctx.ds.ignored)} 个" if len(ctx.ds.ignored) > IGNORED_SHOWN else ""
+        parts.append("<p>未读取的文件：" + "；".join(shown) + more + "</p>")
     return fragment(*parts)
 
 
