@@ -50,7 +50,7 @@ class HelpFormatter(argparse.HelpFormatter):
     """Help in Chinese, every option with its default."""
 
     def add_usage(self, usage, actions, groups, prefix=None):
-        super().add_usage(usage, actions, groups, prefix="用法: ")
+        super().add_usage(usage, actions, groups, prefix="用法: " if prefix is None else prefix)
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""

@@ -105,10 +105,9 @@ class ReportInputs:
             hashes = pd.util.hash_pandas_object(frame[cols], index=False).to_numpy()
             date_col = EVENT_DATE.get(name)
             dates = frame[date_col].to_numpy(dtype="datetime64[ns]") if date_col in frame else None
-            files = frame[L.SRC_FILE]
-            codes = files.cat.codes.to_numpy() if isinstance(files.dtype, pd.CategoricalDtype) else pd.factorize(files)[0]
-            cats = list(files.cat.categories) if isinstance(files.dtype, pd.CategoricalDtype) else list(pd.factorize(files)[1])
-            self._ledgers[name] = (hashes, dates, codes, [name + "\0" + ",".join(cols)] + cats)
+            files = frame[L.SRC_FILE] if L.SRC_FILE in frame else pd.Series(pd.Categorical([""] * len(frame)))
+            codes, cats = pd.factorize(files.astype(object), use_na_sentinel=True)
+            self._ledgers[name] = (hashes, dates, codes, [name + "\0" + ",".join(cols)] + [str(c) for c in cats])
 
     def _rows(self, as_of: datetime):
         cut = np.datetime64(pd.Timestamp(as_of).to_datetime64(), "ns")
