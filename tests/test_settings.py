@@ -1,6 +1,7 @@
 """sscard.toml is checked against a schema: one Chinese line per problem, nothing silently ignored (issue 13.10)."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -87,3 +88,11 @@ def test_report_settings_ignore_how_a_number_is_written_and_the_time_limit():
     assert report_settings(parse_settings({"contract": {"price_yuan": 5177000.0}})) == base  # 5177000 == 5177000.0
     assert report_settings(parse_settings({"reports": {"time_limit_minutes": 3}})) == base  # not about content
     assert report_settings(parse_settings({"contract": {"price_yuan": 4980000}})) != base
+
+
+def test_the_readme_example_is_valid(tmp_path):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "sscard.toml").write_text(example, encoding="utf-8")
+    s = load_settings(tmp_path)
+    assert (s.price_yuan, s.calendar_years, s.report_time_limit_minutes) == (5177000.0, (2027,), 10.0)

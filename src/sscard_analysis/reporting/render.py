@@ -54,6 +54,15 @@ def notebook_path(kind: str) -> Path:
     return report_notebooks_dir() / f"{kind}.ipynb"
 
 
+def template(kind: str) -> bytes:
+    """The template of a kind of report, as bytes (part of every report's fingerprint)."""
+    path = notebook_path(kind)
+    try:
+        return path.read_bytes()
+    except OSError:
+        raise ReportError(f"找不到报告模板 {path}（可用环境变量 SSCARD_REPORT_NOTEBOOKS 指向模板文件夹）") from None
+
+
 def parse_formats(formats: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
     """The requested formats, checked: ``"html,pdf"`` or a sequence; duplicates dropped, order of :data:`FORMATS`.
 
@@ -267,6 +276,7 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
     if kind not in KINDS:
         raise ReportError(f"报告类型应为 {', '.join(KINDS)} 之一")
     formats = parse_formats(formats)
+    template(kind)
     out_dir = Path(out_dir)
     data_dir = Path(data_dir).resolve()
     settings = load_settings(data_dir)
@@ -278,7 +288,7 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
     label = ctx.period.label
     params = {"period": label, "data_dir": str(data_dir), "as_of": as_of or ""}
     inputs = ReportInputs(ctx.ds)
-    digest = inputs.fingerprint(kind, ctx.period, notebook_path(kind).read_bytes())
+    digest = inputs.fingerprint(kind, ctx.period, template(kind))
     final_dir = out_dir / label
     tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=out_dir))
     try:

@@ -46,7 +46,7 @@ from pathlib import Path
 from ..config import Settings, add_months
 from ..dates.periods import parse_period
 from .manifest import ReportInputs, read_manifest, require_ledgers
-from .render import FORMATS, clean_stale_tmp, notebook_path, prepare_out_dir
+from .render import FORMATS, clean_stale_tmp, prepare_out_dir, template
 
 LOCK = ".run-due.lock"
 _HELD: set[str] = set()  # lock files this process holds (a record lock does not refuse its own process)
@@ -337,7 +337,7 @@ def run_due(data_dir: Path, out_dir: Path, today: date | None = None, workers: i
         for kind, label in closed_periods(ds.settings, today):
             key = f"{kind}:{label}"
             period = parse_period(label, ds.settings)
-            digest = inputs.fingerprint(kind, period, notebook_path(kind).read_bytes())
+            digest = inputs.fingerprint(kind, period, template(kind))
             entry = manifest.get(key) or {}
             if entry.get("inputs_hash") == digest:
                 have = {Path(f).suffix.lstrip(".") for f in entry.get("files", []) if (out_dir / f).is_file()}
