@@ -12,7 +12,6 @@ import openpyxl
 import pytest
 
 from sscard_analysis.cli import build_parser, data as cli_data, main
-from sscard_analysis.config import package_version, quality_dir
 from sscard_analysis.ingest.sample import write_sample
 
 PHONE, ID = "13812345678", "440106199001011234"
@@ -226,6 +225,8 @@ def test_periods_are_normalised_and_checked(sample, capsys):
 
 
 def test_version(capsys):
+    from sscard_analysis.config import package_version
+
     code, out, _ = _run(capsys, "--version")
     assert code == 0 and out.strip() == f"sscard {package_version()}" and package_version() != "0+unknown"
 
@@ -250,6 +251,8 @@ def test_latest_month_needs_the_folder(tmp_path, capsys):
 
 def test_validate_writes_quality_files_beside_its_own_folder(tmp_path, capsys, monkeypatch):
     # two data folders no longer overwrite each other's quarantine list in the project folder
+    from sscard_analysis.config import quality_dir
+
     monkeypatch.setenv("SSCARD_WORK_DIR", str(tmp_path / "work"))
     a = _tickets(tmp_path / "a", "T1,12345,,咨询,挂失\n")
     b = _tickets(tmp_path / "b", "T1,12345,2024-05-06 09:00,咨询,挂失\n")
