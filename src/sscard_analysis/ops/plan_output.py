@@ -217,7 +217,7 @@ def _form(ws, f: _Formats, x: pd.Series, of: int, r: int) -> int:
     ws.write_string(r, 5, "本次发现问题", f.head)
     r += 1
     for col, label in SCORE_ITEMS.items():
-        ws.set_row(r, 30)
+        ws.set_row(r, 40)
         ws.write_string(r, 0, label, f.label)
         ws.merge_range(r, 1, r, 2, ITEM_POINTS[col], f.cell)
         ws.write_string(r, 3, _score(x[f"last_{col}"]), f.center)
@@ -225,13 +225,13 @@ def _form(ws, f: _Formats, x: pd.Series, of: int, r: int) -> int:
         ws.write_blank(r, 5, None, f.cell)
         r += 1
     open_finding = rect is not None and not pd.isna(rect) and not rect
-    for label, height, value in (("本次发现问题", 45, ""), ("整改要求及期限", 35, ""),
-                                 ("上次问题整改核查", 22, "□ 已整改　　□ 未整改" if open_finding else "不适用（上次无未整改问题）")):
+    for label, height, value in (("本次发现问题", 110, ""), ("整改要求及期限", 70, ""),
+                                 ("上次问题整改核查", 26, "□ 已整改　　□ 未整改" if open_finding else "不适用（上次无未整改问题）")):
         ws.set_row(r, height)
         ws.write_string(r, 0, label, f.label)
         ws.merge_range(r, 1, r, 5, value, f.cell)
         r += 1
-    ws.set_row(r, 30)
+    ws.set_row(r, 45)
     for c, label in enumerate(("网点负责人签字", "检查人员签字", "检查日期")):
         ws.write_string(r, 2 * c, label, f.label)
         ws.write_string(r, 2 * c + 1, "　　年　　月　　日" if c == 2 else "", f.cell)
