@@ -45,6 +45,16 @@ def _cmd_banks(args: argparse.Namespace) -> int:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
+    from ..ops.planner import PlanError
+
+    try:
+        return _plan(args)
+    except PlanError as exc:
+        print(f"错误: {exc}", file=sys.stderr)
+        return 2
+
+
+def _plan(args: argparse.Namespace) -> int:
     from ..ops.plan_output import forms_name, schedule_name, weekly_table, write_check_forms, write_schedule
     from ..ops.planner import horizon, plan_for, summary_lines
 

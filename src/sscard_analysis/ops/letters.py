@@ -67,8 +67,7 @@ class BankItems:
 
 def addressee(bank: str) -> str:
     """``中国工商银行广州分行``; the two Guangzhou banks are addressed themselves (``广州农村商业银行``)."""
-    names = (bank, *BANKS.get(bank, ()))
-    full = next((n for n in names if n.startswith("广州")), None) or next((n for n in names if n.startswith("中国")), bank)
+    full = max((n for n in (bank, *BANKS.get(bank, ())) if n.startswith(("中国", "广州"))), key=len, default=bank)
     return full if full.startswith("广州") else f"{full}广州分行"
 
 

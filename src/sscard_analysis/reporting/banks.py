@@ -114,6 +114,7 @@ def weights_note(weights: dict[str, float]) -> str:
 
 def score_chart(card: pd.DataFrame) -> plt.Figure:
     """Each bank's score with its range, best at the top."""
+    charts.use_cjk_font()
     c = card[card["score"].notna()].iloc[::-1]
     fig, ax = plt.subplots(figsize=(8, max(2.5, 0.32 * len(c) + 1)), layout="constrained")
     ax.set_title("各银行综合得分及区间", loc="left", fontsize=12, fontweight="bold")
