@@ -15,10 +15,10 @@ from ..config import SettingsError
 from ..dates.calendar import CalendarError
 from ..dates.periods import PeriodError
 from ..ingest.reader import FatalInputError
-from . import data, reports
+from . import data, ops, reports
 
 FATAL = (FatalInputError, SettingsError, PeriodError, CalendarError)
-COMMAND_MODULES = (data, reports)
+COMMAND_MODULES = (data, reports, ops)
 
 
 def _fatal_types() -> tuple:
