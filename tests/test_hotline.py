@@ -55,7 +55,7 @@ def test_may_hotline(may_tickets):
     assert k["tickets_due"] == 6  # T1 T2 T3 T5 T8 T9
     assert k["closed_on_time"] == 3  # T1 T3 T9; T8 closed after the cut-off
     assert k["on_time_rate"] == pytest.approx(0.5)
-    assert k["overdue_open"] == 2  # T5 T7; T8 due exactly at the cut-off is not "strictly before"
+    assert k["overdue_open"] == 3  # T5 T7, and T8: due at 23:59:59 of the cut-off day and still open, its window used up
     # satisfaction over T1 满意, T3 基本满意, T9 不满意 (申诉失败); T2's upheld appeal leaves both
     assert (k["rated"], k["satisfied"], k["appeals_upheld"]) == (3, 2, 1)
     assert k["satisfaction_rate"] == pytest.approx(2 / 3)
