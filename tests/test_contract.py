@@ -316,3 +316,149 @@ def test_unfit_flag_counts_only_workers_still_on_the_team():
     rows[1] = _person("S2", unfit_notice_on="2024-06-03")  # notified, not yet replaced: 1 of 3 > 10%
     k = compute_kpis(dataset(S, staff=rows), parse_period("2024-06", S))
     assert [f["basis"] for f in k["flags"] if f["clause"] == "3.2(3)"] == ["1 / 3 人"]
+
+
+# ------------------------------------------------------------------ second audit (issue 8)
+
+
+def test_leaving_on_the_last_service_day_is_not_turnover():
+    # finding 2: ten counted people all leave on 2025-02-28, the service's last day: the end of the service, not turnover
+    rows = [_person(f"S{i}", left="2025-02-28") for i in range(10)] + [_person("E", left="2025-02-27")]
+    ds = dataset(Settings(start=date(2024, 3, 1), promised_turnover_rate=0.10), staff=rows)
+    k = compute_kpis(ds, parse_period("contract", ds.settings))
+    # only E, whose last day is 02-27, left during the service. Counted: 11 in every month but February, (11 + 10) / 2:
+    # average (11 × 11 + 10.5) / 12 = 131.5/12; t = 12 / 131.5 = 9.13%: no B9 (promised 10%), no B10
+    assert (k["turnover"]["leavers"], k["turnover"]["average_headcount"]) == (1, pytest.approx(131.5 / 12))
+    assert k["turnover"]["rate"] == pytest.approx(12 / 131.5)
+    assert not [i for i in k["penalties"]["items"] if i["rule"] in ("B9", "B10")]
+    # left_on is the last day on the team: the ten are still on it on 02-28
+    assert k["indicators"]["A21"]["headcount"] == 10
+
+
+def test_b9_uses_the_service_period_rate():
+    # finding 3: 10 counted all year, 2 leave with 06-14 as their last day and are not replaced.
+    # Average head count: Mar–May 10, Jun (10 + 8) / 2 = 9, Jul–Feb 8: (30 + 9 + 64) / 12 = 103/12.
+    # t = 2 / (103/12) = 24/103 = 23.30%: 13 full points above the promised 10% -> 130,000 (no B10: t < 25%).
+    # The mean of monthly rates (2/9 in June, 0 otherwise: 1.85%) never reached the promise.
+    rows = [_person(f"S{i}") for i in range(8)] + [_person(f"L{i}", left="2024-06-14") for i in range(2)]
+    items, _, info = b9_b10_turnover(ledger_frame("staff", rows), Settings(start=date(2024, 3, 1), promised_turnover_rate=0.10),
+                                     date(2025, 2, 28))
+    assert info["rate"] == pytest.approx(24 / 103) and info["average_headcount"] == pytest.approx(103 / 12)
+    assert [(i["rule"], i["amount_yuan"]) for i in items] == [("B9", 130_000)]
+
+
+def test_turnover_on_the_statistical_average_head_count():
+    # finding 4: 10 counted from before the service; 37 join on 03-01 and pass probation on 05-01; 7 of them leave
+    # with 09-30 as their last day. Counted: Mar, Apr 10; May–Sep 47; Oct–Feb 40: (20 + 235 + 200) / 12 = 455/12.
+    # t = 7 / (455/12) = 84/455 = 18.46%: below 25%, no B10. (Start and end only, (10 + 40) / 2 = 25, gave 28%.)
+    rows = [_person(f"S{i}") for i in range(10)]
+    rows += [_person(f"N{i}", onboard="2024-03-01", passed="2024-05-01") for i in range(30)]
+    rows += [_person(f"L{i}", onboard="2024-03-01", passed="2024-05-01", left="2024-09-30") for i in range(7)]
+    items, _, info = b9_b10_turnover(ledger_frame("staff", rows), S, date(2025, 2, 28))
+    assert info["average_headcount"] == pytest.approx(455 / 12) and info["rate"] == pytest.approx(84 / 455)
+    assert info["leavers"] == 7 and not [i for i in items if i["rule"] == "B10"]
+
+
+def test_part_month_at_the_service_end_is_charged_on_its_last_day():
+    # finding 5: service 2024-03-15..2025-03-14, monthly fee 4,800,000 / 12 = 400,000.
+    # March 2025 (03-01..03-14) is the part month at the end: B4 6 absences -> 15% = 60,000; B6 3 × 10 = 30;
+    # B7 10/100 = 10% -> 10,000; all charged on the service's last day 03-14. March 2024 (part month at the start):
+    # B6 2 × 10 = 20 on 03-31. February 2024 is before the service: nothing.
+    s = Settings(start=date(2024, 3, 15), price_yuan=4_800_000)
+    ds = dataset(s, staff=[_person("W1")], pm_duties=_pm("2025-03-01", absent=6),
+                 errors=[dict(staff_id="W1", month="2025-03-01", volume=100, errors=10, spot_check_errors=3),
+                         dict(staff_id="W1", month="2024-03-01", volume=100, errors=0, spot_check_errors=2),
+                         dict(staff_id="W1", month="2024-02-01", volume=100, errors=0, spot_check_errors=9)])
+    pen = compute_kpis(ds, parse_period("contract", s))["penalties"]
+    monthly = [(i["rule"], i["amount_yuan"], i["date"]) for i in pen["items"] if i["rule"] in ("B4", "B6", "B7")]
+    assert monthly == [("B4", 60_000, "2025-03-14"), ("B6", 20, "2024-03-31"), ("B6", 30, "2025-03-14"), ("B7", 10_000, "2025-03-14")]
+    assert compute_kpis(ds, parse_period("2024-02", s))["penalties"]["total_yuan"] == 0
+
+
+def _full_roster(**changes):
+    rows = []
+    for post, (n, levels) in TABLE1_POSTS.items():
+        lv = [lvl for lvl, k in levels.items() for _ in range(k)] or [None] * n
+        rows += [_person(f"{post}{i}", post=post, level=lv[i] if i < len(lv) else None) for i in range(n)]
+    return [dict(r, **changes.get(r["staff_id"], {})) for r in rows]
+
+
+def test_staffing_counts_person_days_per_post_and_level():
+    # finding 6: one of the two 服务规划 高级 leaves with 2024-03-31 as the last day; a 高级 replacement arrives 2025-02-21.
+    # 2024-03-01..2025-02-28 = 365 days: 服务规划 needs 2 × 365 = 730 person-days and has 365 + 31 + 8 = 404: 326 short,
+    # all 高级. The cut-off day has 41 on the team; 04-01..02-20 (326 days) had 40.
+    rows = _full_roster(服务规划1={"left_on": "2024-03-31"})
+    rows.append(_person("R1", post="服务规划", level="高级", onboard="2025-02-21"))
+    k = compute_kpis(dataset(S, staff=rows), parse_period("contract", S))
+    a21 = k["indicators"]["A21"]
+    assert a21["status"] == "missed" and (a21["value"], a21["target"], a21["days"]) == (41 * 365 - 326, 41 * 365, 365)
+    assert a21["shortfalls"] == [{"post": "服务规划", "need_days": 730, "have_days": 404, "short_days": 326, "levels_short": {"高级": 326}}]
+    assert (a21["headcount"], a21["days_below_minimum"]) == (41, 326)
+    assert [f["basis"] for f in k["flags"] if f["clause"] == "2.3(1)"] == ["2024-04-01 至 2025-02-20 共 326 天，最少 40 人"]
+    # the full roster all year meets 表1
+    assert compute_kpis(dataset(S, staff=_full_roster()), parse_period("contract", S))["indicators"]["A21"]["status"] == "met"
+
+
+def test_staffing_levels_a_higher_level_fills_a_lower_slot():
+    # 专家坐席 needs 高级 1 + 中级 1. Two 高级: met. Two 中级: head count met but 365 高级 person-days short.
+    higher = _full_roster(专家坐席1={"level": "高级"})
+    assert compute_kpis(dataset(S, staff=higher), parse_period("contract", S))["indicators"]["A21"]["status"] == "met"
+    lower = _full_roster(专家坐席0={"level": "中级"})
+    a21 = compute_kpis(dataset(S, staff=lower), parse_period("contract", S))["indicators"]["A21"]
+    assert a21["shortfalls"] == [{"post": "专家坐席", "need_days": 730, "have_days": 730, "short_days": 0, "levels_short": {"高级": 365}}]
+
+
+def test_pay_quarters_in_every_usual_form():
+    # finding 7: five ways of writing the third quarter of 2024 are one quarter: 5 × 2,000 on 09-30 and the 5-person flag;
+    # "2024秋季" cannot be read: a warning naming the worker, never silently skipped
+    from sscard_analysis.contract.penalties import b2_pay
+
+    labels = ["2024年第3季度", "2024年三季度", "2024Q3", "2024-Q3", "2024年第三季度"]
+    rows = [_person(f"W{i}", pay_below_standard_quarters=q) for i, q in enumerate(labels)]
+    rows.append(_person("X", pay_below_standard_quarters="2024年3季度, 2024秋季"))
+    items, flags, unreadable = b2_pay(ledger_frame("staff", rows), date(2024, 3, 1), date(2025, 2, 28))
+    assert [(i["amount_yuan"], i["date"]) for i in items] == [(2000, "2024-09-30")] * 6
+    assert [f["basis"] for f in flags] == ["2024-Q3：6 人"]
+    assert [(u["who"], u["label"]) for u in unreadable] == [("张**（X）", "2024秋季")]
+    k = compute_kpis(dataset(S, staff=rows), parse_period("2024-Q3", S))
+    assert [f["basis"] for f in k["flags"] if f["flag"].startswith("数据提示：工资")] == ["张**（X）：“2024秋季”"]
+
+
+def test_a_meeting_on_a_rest_day_takes_no_service_day():
+    # finding 10: W1 has used the 5 allowed days (05-06..05-10). A meeting on Sunday 05-12 and 旷工 on Sunday 05-19 take
+    # no service day. A 3-day training from Saturday 06-01 covers 06-01, 06-02 (rest) and Monday 06-03: one working day,
+    # the 6th: one absence, 2,000 on 06-03.
+    staff = ledger_frame("staff", [_person("W1")])
+    att = ledger_frame("attendance", [
+        dict(staff_id="W1", date="2024-05-06", kind="公司会议", days=5),
+        dict(staff_id="W1", date="2024-05-12", kind="公司会议", days=1),
+        dict(staff_id="W1", date="2024-05-19", kind="旷工", days=1),
+        dict(staff_id="W1", date="2024-06-01", kind="公司培训", days=3),
+    ])
+    assert [(i["date"], i["amount_yuan"]) for i in b8_absence(att, staff, S.start, CAL)] == [("2024-06-03", 2000)]
+
+
+def test_pm_month_with_fewer_than_20_items_is_a_data_warning():
+    # finding 13: 3.3(1) asks for at least 20 items a month; May holds 12 (3 absent -> 10% = 40,000), June none
+    pm = ledger_frame("pm_duties", _pm("2024-05-01", absent=3, ok=9) + _pm("2024-07-01"))
+    items, flags = b4_pm_duties(pm, S.monthly_fee_yuan, S.start, S.end)
+    assert [(i["amount_yuan"], i["date"]) for i in items] == [(40_000, "2024-05-31")]
+    short = {f["date"]: f["basis"] for f in flags}
+    assert short["2024-05-31"] == "2024-05 仅记录 12 项（3.3(1) 要求每月至少20项）"
+    assert short["2024-06-30"].startswith("2024-06 仅记录 0 项") and "2024-07-31" not in short
+
+
+def test_not_assessed_lists_each_rule_once_in_chinese():
+    # finding 13: no ledger at all: B2–B11 each once, the reason in Chinese naming the ledgers
+    k = compute_kpis(dataset(S), parse_period("contract", S))
+    rules = [n["rule"] for n in k["penalties"]["not_assessed"]]
+    assert rules == ["B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "B10", "B11"]
+    reasons = {n["rule"]: n["reason"] for n in k["penalties"]["not_assessed"]}
+    assert reasons["B8"] == "缺少请假与出勤记录（attendance）、人员名册（staff），无法评估"
+    assert k["indicators"]["A15"]["reason"] == "缺少成果台账（deliverables），无法评估"
+
+
+def test_replacement_basis_says_the_deadline_day_is_included():
+    staff = ledger_frame("staff", [_person("U1", unfit_notice_on="2024-05-08", replaced_on="2024-05-22")])
+    items = b3_replacement(staff, parse_period("2024-05").as_of, CAL)
+    assert "应于 2024-05-21 当日（含）前到岗" in items[0]["basis"]
