@@ -156,3 +156,25 @@ def test_b11_weeks_add_up_to_the_month():
     weeks = [sum(i["amount_yuan"] for i in b11_documents(empty_docs, parse_period(p), Settings(), CAL, deliv)) for p in spans]
     # 05-07..05-12 = 6 days in W19, 7 in W20, 7 in W21, 05-27..05-31 = 5: 25 days
     assert weeks == [0, 600, 700, 700, 500]
+
+
+def test_a_missing_report_on_the_last_month_is_charged_on_the_service_end():
+    # the service ends Fri 2025-02-28; the report on February is due Mon 2025-03-03 and never comes. At the cut-off
+    # 2025-03-06 it is late 03-04, 03-05, 03-06: 3 × 100, charged on the service's last day (never dropped);
+    # the report on 2025-W09 (02-24..03-02), due 03-03 too, likewise: 600 in all, in the period holding 02-28 only.
+    from sscard_analysis.contract.penalties import b11_documents
+
+    s = Settings(start=date(2024, 3, 1))
+    rows = [dict(deliverable_id=f"M{m}", kind="月报", covers=m, submitted_on=(pd.Timestamp(m + "-01") + pd.offsets.MonthBegin(1)).date().isoformat())
+            for m in pd.period_range("2024-03", "2025-01", freq="M").strftime("%Y-%m")]
+    monday = date(2024, 2, 26)
+    while monday < date(2025, 2, 24):
+        y, w, _ = monday.isocalendar()
+        rows.append(dict(deliverable_id=f"W{y}{w}", kind="周报", covers=f"{y}-W{w:02d}", submitted_on=(monday + pd.Timedelta(days=7)).isoformat()))
+        monday += pd.Timedelta(days=7)
+    deliv, docs = ledger_frame("deliverables", rows), ledger_frame("documents", [])
+    items = b11_documents(docs, parse_period("contract", s, as_of="2025-03-06T18:00"), s, CAL, deliv)
+    assert [(i["date"], i["amount_yuan"]) for i in items] == [("2025-02-28", 100)] * 6
+    assert "2025-03-04 为超时第 1 天（服务期结束后，计入服务期最后一日）" in items[0]["basis"]
+    assert b11_documents(docs, parse_period("2025-02", s, as_of="2025-03-06T18:00"), s, CAL, deliv) == items
+    assert b11_documents(docs, parse_period("2025-03", s, as_of="2025-03-06T18:00"), s, CAL, deliv) == []

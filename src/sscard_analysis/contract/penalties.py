@@ -341,8 +341,14 @@ def b11_documents(docs: pd.DataFrame, period: Period, settings, cal: WorkCalenda
     calendar expects (row 5): one never submitted is late from its deadline
     through the cut-off. Days are calendar days (``late_day_basis``); only
     the days inside the period are charged, so periods add up to the year.
+    A late day after the service end (the reports on the last week and
+    month fall due after it) is charged on the service's last day, never
+    dropped, like the monthly deductions (CONTRACT_RULES B); its own date is
+    in the basis.
     """
-    late = lateness(task_stages(docs, deliverables, settings, cal), period, settings.late_day_basis, cal)
+    cut = period.as_of
+    span = period if period.end < settings.end else Period(period.label, period.start, max(period.end, cut.date()), cut)
+    late = lateness(task_stages(docs, deliverables, settings, cal), span, settings.late_day_basis, cal)
     working = settings.late_day_basis == "working"
     items = []
     for r in late.itertuples():
@@ -350,8 +356,11 @@ def b11_documents(docs: pd.DataFrame, period: Period, settings, cal: WorkCalenda
         first = r.deadline.date() + timedelta(days=1)
         for d in r.charged:
             k = max(cal.workdays_in(first, d) if working else (d - first).days + 1, 1)
-            items.append(_item("B11", "3.7(1)", f"办文 {r.doc_id}（{r.doc_type}，{r.stage}）期限 {r.deadline:%Y-%m-%d}，{state}；"
-                               f"{d} 为超时第 {k} {'个工作日' if working else '天'}", 100, d))
+            after = "（服务期结束后，计入服务期最后一日）" if d > settings.end else ""
+            day = min(d, settings.end)
+            if period.start <= day <= min(period.end, cut.date()):
+                items.append(_item("B11", "3.7(1)", f"办文 {r.doc_id}（{r.doc_type}，{r.stage}）期限 {r.deadline:%Y-%m-%d}，{state}；"
+                                   f"{d} 为超时第 {k} {'个工作日' if working else '天'}{after}", 100, day))
     return items
 
 

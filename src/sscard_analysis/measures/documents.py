@@ -5,7 +5,10 @@ day after the request day, N by type and difficulty; or ``deadline_on`` when
 given, as for 来文办阅 and 会议材料) and, when comments came back, a revision
 deadline (1 working day after the comments, 表2 note 1). Each stage is a task
 that can be late (3.7(1): "每项工作任务或每份文件"). An approved extension
-(延期报备) is never late.
+(延期报备) is never late. The weekly and monthly reports the service calendar
+expects are tasks too (表2 row 5), whether or not the deliverables ledger
+holds them. Deadlines count working days (表2 says 工作日); lateness counts
+calendar days ("每延迟1天"; ``late_day_basis = "working"`` switches it).
 """
 
 from __future__ import annotations
