@@ -456,6 +456,8 @@ def test_not_assessed_lists_each_rule_once_in_chinese():
     reasons = {n["rule"]: n["reason"] for n in k["penalties"]["not_assessed"]}
     assert reasons["B8"] == "缺少请假与出勤记录（attendance）、人员名册（staff），无法评估"
     assert k["indicators"]["A15"]["reason"] == "缺少成果台账（deliverables），无法评估"
+    # targets stay numbers (the report tables format them): A20 one a month, 12; A21 the 41 of 2.3(1)
+    assert (k["indicators"]["A20"]["target"], k["indicators"]["A21"]["target"]) == (12, 41)
 
 
 def test_replacement_basis_says_the_deadline_day_is_included():

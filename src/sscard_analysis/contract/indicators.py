@@ -26,7 +26,7 @@ from ..dates.periods import Period
 from ..ingest.ledgers import LEDGERS
 from ..ingest.reader import DataSet
 from ..measures.activity import in_period
-from ..measures.deliverables import SCHEDULES, report_deadline, report_slots
+from ..measures.deliverables import SCHEDULES, expected_reports, report_deadline, report_slots
 from ..measures.staffing import MIN_STAFF, headcount_by_day, on_board, staffing_delivery
 
 MET, ON_PACE, AT_RISK, MISSED, NOT_ASSESSED = "met", "on_pace", "at_risk", "missed", "not_assessed"
@@ -274,7 +274,8 @@ def compute_indicators(ds: DataSet, period: Period, kpis: dict, cal: WorkCalenda
 
     for q in QUOTAS:
         if reason := _needs(ds, q.ledger):
-            out[q.code] = _not_assessed(q.code, q.target, reason, q.clause)
+            target = q.target if q.target is not None else len(expected_reports(q.kinds[0], settings, cal))
+            out[q.code] = _not_assessed(q.code, target, reason, q.clause)
             continue
         if q.scheduled:
             out[q.code] = _scheduled(ds, q, period, cal, assessed)
@@ -327,12 +328,12 @@ def _staffing(ds: DataSet, period: Period) -> dict:
     """
     clause = "2.3(1), 表1"
     if reason := _needs(ds, "staff"):
-        return _not_assessed("A21", None, reason, clause)
+        return _not_assessed("A21", MIN_STAFF, reason, clause)
     settings = ds.settings
     first = max(period.start, settings.start)
     last = min(period.end, period.as_of.date(), settings.end)
     if last < first:
-        return _not_assessed("A21", None, "统计期间不在服务期内", clause)
+        return _not_assessed("A21", MIN_STAFF, "统计期间不在服务期内", clause)
     staff = ds["staff"]
     d = staffing_delivery(staff, first, last)
     per_day = headcount_by_day(staff, first, last)
