@@ -109,9 +109,9 @@ def _needs(ds: DataSet, ledger: str) -> str | None:
 
 
 def assessment_day(settings, cal: WorkCalendar) -> date:
-    """The day the service year is assessed (CONTRACT_RULES A): the last day a report on the service's last
-    week/month/quarter can be due, i.e. the end of the ``report_due_workdays``-th (default first) working
-    day after the service end."""
+    """The day the service year is assessed (CONTRACT_RULES A): the ``report_due_workdays``-th (default the
+    first) working day after the service end, so that the reports on the last week, month and quarter can
+    still arrive; the year is assessed once this day is over."""
     return report_deadline(settings.end, settings, cal).date()
 
 
