@@ -62,7 +62,11 @@ class Settings:
     due_days : working days per ticket type when due_at is empty.
     doc_days : 表2 working days per document type and difficulty.
     basic_satisfied_counts : whether 基本满意 counts as satisfied (default yes).
-    late_day_basis : "working" or "calendar" days of document lateness (3.7(1), reading).
+    late_day_basis : "calendar" (default) or "working" days of document lateness (3.7(1) "每延迟1天":
+        a 天 without 工作日 is a calendar day; deadlines themselves are always in working days).
+    report_due_workdays : working days after the week/month a 周报/月报 covers by whose end it is
+        due (表2 "次周、次月前", reading: 1 = the end of the first working day after; 0 = the
+        covered period's last day). Also paces A9, A13, A14, A15 and A20.
     holidays, workdays : calendar overrides (State Council notices not yet in the package).
     calendar_years : years the overrides fully describe (weekends rest unless listed in workdays).
     bank_weights : weights of the bank scorecard components (``[banks.weights]``), normalised to sum 1.
@@ -77,7 +81,8 @@ class Settings:
     due_days: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_DUE_DAYS))
     doc_days: dict[str, dict[str, int]] = field(default_factory=lambda: {k: dict(v) for k, v in DEFAULT_DOC_DAYS.items()})
     basic_satisfied_counts: bool = True
-    late_day_basis: str = "working"
+    late_day_basis: str = "calendar"
+    report_due_workdays: int = 1
     holidays: tuple[date, ...] = ()
     workdays: tuple[date, ...] = ()
     calendar_years: tuple[int, ...] = ()
@@ -97,6 +102,8 @@ class Settings:
             raise SettingsError(f"[banks.weights]: keys {sorted(DEFAULT_BANK_WEIGHTS)}, non-negative, not all 0; got {self.bank_weights}")
         if self.visits_per_person_day < 1:
             raise SettingsError(f"[inspections] visits_per_person_day must be at least 1, not {self.visits_per_person_day}")
+        if self.report_due_workdays < 0:
+            raise SettingsError(f"report_due_workdays must be 0 or more, not {self.report_due_workdays!r}")
 
     @property
     def monthly_fee_yuan(self) -> float:
@@ -125,7 +132,7 @@ def load_settings(data_dir: Path | None) -> Settings:
 
     Recognised tables: ``[contract]`` (start, end, price_yuan,
     promised_turnover_rate), ``[rules]`` (basic_satisfied_counts,
-    late_day_basis), ``[rules.due_days]`` (ticket type -> working days),
+    late_day_basis, report_due_workdays), ``[rules.due_days]`` (ticket type -> working days),
     ``[rules.doc_days.<type>]`` (difficulty -> working days) and
     ``[calendar]`` (years, holidays, workdays), ``[banks]`` (letter_sender),
     ``[banks.weights]`` (component -> weight) and ``[inspections]``
@@ -158,6 +165,8 @@ def load_settings(data_dir: Path | None) -> Settings:
         kw["basic_satisfied_counts"] = bool(r["basic_satisfied_counts"])
     if "late_day_basis" in r:
         kw["late_day_basis"] = str(r["late_day_basis"])
+    if "report_due_workdays" in r:
+        kw["report_due_workdays"] = int(r["report_due_workdays"])
     if "due_days" in r:
         kw["due_days"] = {**s.due_days, **{str(k): int(v) for k, v in r["due_days"].items()}}
     if "doc_days" in r:
