@@ -106,7 +106,7 @@ def term_counts(tickets: pd.DataFrame, by: list[str] | None = None, terms: pd.Se
     t = tickets.copy()
     if "week" in by:
         day = t["received_at"].dt.normalize()
-        t["week"] = day - pd.to_timedelta(day.dt.dayofweek, unit="D")
+        t["week"] = day - pd.to_timedelta(day.dt.day_of_week, unit="D")
     for col in by:
         if col != "week":
             t[col] = labelled(t[col])

@@ -37,7 +37,7 @@ def bucket(ts: pd.Series, freq: str) -> pd.Series:
     if freq == "day":
         return day
     if freq == "week":
-        return day - pd.to_timedelta(day.dt.dayofweek, unit="D")
+        return day - pd.to_timedelta(day.dt.day_of_week, unit="D")
     return day.dt.to_period("M").dt.start_time
 
 
@@ -152,7 +152,7 @@ def rates(tickets: pd.DataFrame, period: Period, by: str | None = None, freq: st
 def day_types(days: pd.DatetimeIndex, cal: WorkCalendar) -> pd.Series:
     """Each day's type: 工作日, 调休上班日 (a weekend day worked), 周末, 节假日 (a weekday off)."""
     work = np.array([cal.is_workday(d.date()) for d in days])
-    weekend = days.dayofweek >= 5
+    weekend = days.day_of_week >= 5
     out = np.where(work, np.where(weekend, ADJUSTED_WORKDAY, WORKDAY), np.where(weekend, WEEKEND, HOLIDAY))
     return pd.Series(out, index=days)
 
