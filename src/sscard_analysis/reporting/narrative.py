@@ -109,8 +109,11 @@ def overview(ctx: ReportContext) -> Fragment:
     if f["change"] is not None:
         s[-1] += f"，较{last}{_signed(f['change'])} 件" + (f"（{f['change_pct']:+.1f}%）" if f["change_pct"] is not None else "")
     s[-1] += "。"
-    s.append(f"12345热线按时办结率 {fmt_pct(f['on_time_rate'])}（目标100%，{'达标' if f['on_time_met'] else '未达标'}），"
-             f"满意率 {fmt_pct(f['satisfaction_rate'])}（目标高于90%，{'达标' if f['satisfaction_met'] else '未达标'}）"
+    def against(rate, met, target):
+        return f"（目标{target}，本期无数据）" if rate is None else f"（目标{target}，{'达标' if met else '未达标'}）"
+
+    s.append(f"12345热线按时办结率 {fmt_pct(f['on_time_rate'])}{against(f['on_time_rate'], f['on_time_met'], '100%')}，"
+             f"满意率 {fmt_pct(f['satisfaction_rate'])}{against(f['satisfaction_rate'], f['satisfaction_met'], '高于90%')}"
              + (f"；截至统计时点逾期未办结 {f['overdue_open']} 件。" if f["overdue_open"] else "。"))
     if f["incidents"]:
         s.append(f"{this}发生突发问题 {len(f['incidents'])} 起：" + "；".join(f["incidents"]) + "。")
