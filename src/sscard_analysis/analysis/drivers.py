@@ -25,8 +25,7 @@ import pandas as pd
 from ..dates.periods import Period
 from ..ingest.ledgers import BANK, CATEGORY, CHANNEL, DISTRICT
 from ..measures.hotline import as_at
-from ..privacy import mask_person
-from .slices import UNFILLED, apply_filters, labelled
+from .slices import UNFILLED, apply_filters, group_key
 from .stats import independence_test, wilson_interval
 from .topics import distinctive_terms, ticket_terms, typical_examples
 from .trends import rating_flags
@@ -53,9 +52,7 @@ def dissatisfaction(tickets: pd.DataFrame, period: Period, by: str, basic_counts
     groups have ratings or no group differs.
     """
     r = rated_tickets(tickets, period, basic_counts, filters)
-    key = labelled(r[by])
-    if by == "handler":
-        key = key.map(lambda v: v if v == UNFILLED else mask_person(v))
+    key = group_key(r, by)
     flags = ["rated", "dissatisfied", "dissatisfied_raw", "appeal_filed", "appeal_upheld"]
     g = r[flags].astype(int).groupby(key.to_numpy()).sum()
     g = g[(g["rated"] > 0) | (g["dissatisfied_raw"] > 0)]

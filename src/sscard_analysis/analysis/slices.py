@@ -17,6 +17,7 @@ from ..config import add_months
 from ..dates.periods import Period
 from ..ingest.ledgers import BANK, CATEGORY, CHANNEL, DISTRICT, TICKET_TYPE
 from ..measures.hotline import as_at, received
+from ..privacy import mask_person
 
 UNFILLED = "（未填）"
 """How a missing attribute is shown; such a group is listed last and never ranked."""
@@ -30,6 +31,14 @@ def labelled(values: pd.Series) -> pd.Series:
     s = values.astype(object)
     blank = s.isna() | (s.astype(str).str.strip() == "")
     return s.where(~blank, UNFILLED)
+
+
+def group_key(frame: pd.DataFrame, by: str) -> pd.Series:
+    """The values of ``by`` for grouping: labelled, and a handler's name masked (a work ID is kept)."""
+    key = labelled(frame[by])
+    if by == "handler":
+        key = key.map(lambda v: v if v == UNFILLED else mask_person(v))
+    return key
 
 
 def apply_filters(tickets: pd.DataFrame, **filters) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from ..dates.calendar import WorkCalendar
 from ..dates.periods import Period
 from ..ingest.ledgers import APPEAL, CLOSED_AT, DUE_AT, RECEIVED_AT, SATISFACTION_COL
 from ..measures.hotline import as_at, counted
-from .slices import UNFILLED, apply_filters, labelled, select
+from .slices import UNFILLED, apply_filters, group_key, select
 from .stats import wilson_interval
 
 FREQS = {"day": "日", "week": "周", "month": "月"}
@@ -63,7 +63,7 @@ def counts(tickets: pd.DataFrame, period: Period, freq: str = "day", by: str | N
     if by is None:
         s = key.value_counts().reindex(grid, fill_value=0)
         return pd.DataFrame({"bucket": grid, "tickets": s.to_numpy(dtype=int)})
-    groups = labelled(rec[by])
+    groups = group_key(rec, by)
     table = pd.crosstab(key, groups)
     table = table.reindex(grid, fill_value=0)
     table.index.name, table.columns.name = "bucket", by
@@ -119,7 +119,7 @@ def rates(tickets: pd.DataFrame, period: Period, by: str | None = None, freq: st
         if freq:
             out.append(bucket(frame[when], freq).rename("bucket"))
         if by:
-            out.append(labelled(frame[by]).rename(by))
+            out.append(group_key(frame, by).rename(by))
         return out
 
     rec = select(seen, period)
