@@ -178,6 +178,15 @@ def test_terms_scrub_personal_data_before_segmentation():
     assert "139****1111" in example
 
 
+def test_terms_by_category_and_week():
+    t = prepared([T("A", "2024-05-06 09:00", "补换", content="补换卡进度"), T("B", "2024-05-08 09:00", "补换", content="补换卡邮寄"),
+                  T("C", "2024-05-13 09:00", "补换", content="补换卡进度"), T("D", "2024-05-13 10:00", "挂失", content="临时挂失")])
+    c = topics.term_counts(t, [topics.CATEGORY, "week"])
+    row = c[(c["category"] == "补换") & (c["week"] == pd.Timestamp("2024-05-06")) & (c["term"] == "补换卡")].iloc[0]
+    assert (row["tickets"], row["group_tickets"], row["share"]) == (2, 2, 1.0)  # A and B, both in the week of Mon 05-06
+    assert set(c.loc[c["category"] == "挂失", "term"]) == {"临时挂失"}
+
+
 def test_planted_emerging_term_ranks_first():
     base = ["首次申领社保卡需要准备哪些材料", "社保卡损坏后到银行网点补换卡的流程", "社保卡金融功能激活需要到哪个银行网点办理",
             "社保卡社保密码忘记后如何重置"]
