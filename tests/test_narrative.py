@@ -162,3 +162,11 @@ def test_no_personal_data_in_any_section(sample_ctx):
     assert len(secrets) > 100
     assert not {s for s in secrets if s in text}
     assert not {n for n in names if n in text}
+
+
+@pytest.mark.parametrize("kind", ["weekly", "monthly", "quarterly", "annual"])
+def test_outline_names_sections_that_exist(kind):
+    names = [name for _, name in N.outline(kind)]
+    assert all(callable(getattr(N, n)) for n in names)
+    assert names[0] == "overview" and ("achievements" in names) == (kind in ("quarterly", "annual"))
+    assert N.outline("monthly")[0][0] == "本月工作综述" and N.outline("monthly")[-1][0] == "下月工作计划与需采购人协调事项"

@@ -277,12 +277,14 @@ class Workbench:
         """Daily volume against its working-day baseline; anomalous days in red (all categories, or one)."""
         b = anomalies.scan(self.tickets, self.period, self.cal, filters=self.filters)
         group = category or anomalies.TOTAL
-        g = b[(b["group"] == group) & b["in_period"]]
+        g = b[(b["group"] == group) & b["in_period"].astype(bool)]
+        if g.empty:
+            return "（本期切片没有工单）"
         fig = Figure(figsize=(9, 3.4))
         ax = fig.subplots()
         ax.bar(g["date"], g["observed"], color="#9bb7d4", label="受理量")
         ax.plot(g["date"], g["expected"], color="#1f5aa6", label="常态（同类日中位数）")
-        hot = g[g["anomalous"]]
+        hot = g[g["anomalous"].astype(bool)]
         ax.scatter(hot["date"], hot["observed"], color="#c23b3b", zorder=3, label="异常")
         ax.set_title(f"逐日受理量与常态：{group}")
         ax.legend(fontsize=8, frameon=False)
@@ -302,7 +304,7 @@ class Workbench:
     def anomalous_days(self) -> pd.DataFrame:
         """Every anomalous (day, category) cell of the period, largest z first."""
         b = anomalies.scan(self.tickets, self.period, self.cal, filters=self.filters)
-        b = b[b["anomalous"] & b["in_period"]].sort_values("z", ascending=False)
+        b = b[b["anomalous"].astype(bool) & b["in_period"].astype(bool)].sort_values("z", ascending=False)
         b["date"] = _dt(b["date"]).dt.strftime("%Y-%m-%d")
         return b.drop(columns=["anomalous", "in_period"]).rename(columns={
             "date": "日期", "group": "业务类别", "observed": "受理量", "day_type": "日类型", "expected": "常态", "scale": "尺度",

@@ -366,3 +366,19 @@ def findings(ctx: ReportContext) -> Fragment:
         return fragment("<p>本期未发现需要特别说明的问题。</p>")
     return fragment("<ol class='findings'>" + "".join(
         f"<li><strong>{html.escape(f['problem'])}</strong>{_items(f['items'])}建议：{html.escape(f['suggestion'])}</li>" for f in items) + "</ol>")
+
+
+def outline(kind: str) -> list[tuple[str, str]]:
+    """(heading, section function name) in the order a report of ``kind`` shows them, for wiring into the notebooks.
+
+    Every kind: the summary first, then hot topics, incidents, dissatisfaction,
+    rankings, late tickets, findings and the next period's plan; quarterly and
+    annual reports add 工作成效 before the findings.
+    """
+    this, nxt = THIS[kind], NEXT[kind]
+    out = [(f"{this}工作综述", "overview"), ("热点诉求", "hot_topics"), ("突发问题", "incidents"), ("不满意与申诉分析", "dissatisfaction"),
+           ("各区排名", "district_ranking"), ("合作银行排名", "bank_ranking"), ("逾期与超时工单", "late_tickets")]
+    if kind in ("quarterly", "annual"):
+        out.append(("工作成效", "achievements"))
+    out += [("问题与建议", "findings"), (f"{nxt}工作计划与需采购人协调事项", "next_steps")]
+    return out
