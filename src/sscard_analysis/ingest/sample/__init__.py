@@ -44,7 +44,8 @@ from .staff import (
     write_pm_duties,
     write_support,
 )
-from .tickets import spike_days, write_tickets
+from .tickets import write_tickets
+from .world import make_world
 
 __all__ = ["write_sample"]
 
@@ -104,23 +105,25 @@ def write_sample(out_dir: Path, seed: int = 0, start: date = date(2024, 3, 1), e
     counts: dict[str, int] = {}
     counts["staff"] = write_xlsx(out_dir / "人员名册.xlsx", staff_table(people), "人员名册",
                                   [9, 9, 28, 7, 9, 12, 16, 12, 7, 9, 16, 14, 14])
-    counts["tickets"] = write_tickets(out_dir, sub(2), cal, start, end, tickets_per_month, people)
     outlet_rows, outlets = write_outlets(out_dir, sub(3), start, end)
     counts["outlets"] = outlet_rows
-    counts["outlet_inspections"] = write_outlet_inspections(out_dir, sub(4), cal, start, end, outlets, people)
-    counts["phone_checks"] = write_phone_checks(out_dir, sub(5), cal, start, end, outlets, people)
+    world = make_world(sub(19), cal, start, end, outlets)
+    counts["tickets"], facts = write_tickets(out_dir, sub(2), cal, start, end, tickets_per_month, people, outlets, world)
+    counts["outlet_inspections"] = write_outlet_inspections(out_dir, sub(4), cal, start, end, outlets, people, world,
+                                                            facts.first_complaint)
+    counts["phone_checks"] = write_phone_checks(out_dir, sub(5), cal, start, end, outlets, people, world)
     counts["trainings"] = write_trainings(out_dir, sub(6), cal, start, end, people)
     counts["publications"] = write_publications(out_dir, sub(7), cal, start, end)
     counts["guide_checks"] = write_guide_checks(out_dir, sub(8), cal, start, end, people)
     counts["documents"] = write_documents(out_dir, sub(9), cal, start, end)
     apps = write_applications(out_dir, sub(10), cal, start, end)
     counts["applications"] = len(apps.ids)
-    spike = spike_days(cal, start, end)
-    spike_day = cal.day(cal.nth_after(int(spike[0]), 1)) if len(spike) else None
+    # The incident report on the outage goes in the day after it started.
+    spike_day = cal.day(cal.nth_after(int(facts.outage[0]), 1)) if len(facts.outage) else None
     counts["deliverables"] = write_deliverables(out_dir, sub(11), cal, start, end, apps.feasibility_days, spike_day)
     counts["attendance"] = write_attendance(out_dir, sub(12), cal, start, end, people)
     counts["errors"] = write_errors(out_dir, sub(13), start, end, people)
-    counts["complaints"] = write_complaints(out_dir, sub(14), cal, start, end, people, outlets)
+    counts["complaints"] = write_complaints(out_dir, sub(14), cal, start, end, people, outlets, world)
     counts["pm_duties"] = write_pm_duties(out_dir, sub(15), start, end)
     counts["support_records"] = write_support(out_dir, sub(16), cal, start, end)
     counts["app_inspections"] = write_app_inspections(out_dir, sub(17), cal, start, end, apps)
