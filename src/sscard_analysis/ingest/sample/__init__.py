@@ -7,6 +7,15 @@ merged title banner and a trailing 合计 row in the monthly ticket files,
 Excel datetimes mixed with a few text dates, a handful of damaged rows per
 ticket file, two ledgers as CSV (UTF-8 with BOM, GBK), plus ``sscard.toml``.
 
+The content reads like a real contract year (tickets.py has the details): ticket
+text fitting its type and category, a calendar-driven volume (Spring Festival
+trough and return peak, school-term student cards, month-end medical insurance,
+调休 days working), the July 15-19 card-activation outage, repeat callers,
+不满意 with its reasons (extra column 回访备注) and 申诉; weak banks and faulty
+outlets (world.py) show in the tickets, the inspections, the phone checks and the
+complaints alike; the PSAM ledger carries five planted inconsistent cards
+(applications.INCONSISTENT_PSAM).
+
 All personal data is fake: names are drawn from common characters, ID numbers
 are random with a valid GB 11643 check digit, phone numbers are random. The
 same seed gives the same content, byte for byte for CSV and cell for cell
@@ -71,8 +80,9 @@ def write_sample(out_dir: Path, seed: int = 0, start: date = date(2024, 3, 1), e
     seed : random seed; the same seed (and arguments) gives the same content.
     start : first day of the service period.
     end : last day of the service period; default ``start`` + 12 months - 1 day.
-    tickets_per_month : tickets of all channels in a full month, before the
-        one-week outage spike in July (about 65% are 12345热线).
+    tickets_per_month : tickets of all channels in an average month, repeat
+        calls included, before the July outage adds its own (about 65% are
+        12345热线; months vary with the calendar).
 
     Returns
     -------
@@ -85,8 +95,12 @@ def write_sample(out_dir: Path, seed: int = 0, start: date = date(2024, 3, 1), e
     Files are named with the ledger's Chinese name or alias as prefix; tickets
     come one file per calendar month (``工单台账2024年03月.xlsx``).
     ``电话巡检记录.csv`` is UTF-8 with BOM and ``服务指引检查记录.csv`` is GBK.
-    Whatever would happen after ``end`` (closures, submissions) is left out,
-    as in an export taken at the end of the period. ``sscard.toml`` records
+    Ticket closures and document submissions that would happen after ``end``
+    are left out, as in an export taken at the end of the period; the reports
+    covering the last week, month and quarter (and the annual report) are in,
+    dated on their due day after ``end`` (the end of the first working day
+    after the period they cover), as in an export taken that day. Ticket files
+    carry the extra column 回访备注 after the ledger's columns. ``sscard.toml`` records
     the period, a bid price of 4,980,000 yuan and a promised turnover rate of 10%.
     """
     out_dir = Path(out_dir)

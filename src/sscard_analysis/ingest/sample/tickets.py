@@ -10,7 +10,8 @@ year"):
 - text fits the ticket's type and category (texts.py);
 - the July card-activation outage: Monday-Friday from July 15 (2024: 15-19 July), 金融功能激活
   tickets at 7-10 times their usual daily number, across channels, in the outage's own words,
-  with more 投诉 and 不满意, then a tail of callers asking whether it works again;
+  with more 投诉 and 不满意, then a tail of new callers asking whether it works again (12 days) and
+  of the outage's callers calling again (30% of them, up to 16 days after the outage);
 - repeat callers (重复件): 4% of identifiable citizens (same ID number or phone) call again about the
   same matter within 15 days, 30% of those through another channel; a few call five to twelve times;
 - 不满意 where it would be (the outage, late closures, repeat calls, weak banks, two districts with
@@ -335,7 +336,7 @@ def _weighted_banks(rng: np.random.Generator, n: int, badness: np.ndarray | None
 def _ticket_rows(rng: np.random.Generator, cal: Calendar, start: date, end: date, per_month: int,
                  handlers: list[list[Person]], outlets: Outlets, world: World) -> dict[str, Any]:
     """All tickets of the period, column-wise (numpy arrays), sorted by receipt time."""
-    first, last = cal.idx(start), cal.idx(end)
+    last = cal.idx(end)
     day, category, kind, outlet, masks = _primary_days(rng, cal, start, end, per_month, world)
     n = len(day)
     outage_like = (kind == _OUTAGE) | (kind == _TAIL)
@@ -426,7 +427,7 @@ def _ticket_rows(rng: np.random.Generator, cal: Calendar, start: date, end: date
         d = int(day[f])
         for _ in range(calls):
             x = rng.exponential(3.0 if how == "gen" else 2.5)
-            d += min(int(x), 14) if how == "gen" else 1 + min(int(x), 9 if how == "many" else 11)
+            d += min(int(x), 14) if how == "gen" else 1 + min(int(x), 9 if how == "many" else 7)
             if d > last:
                 break
             src.append(f)
@@ -579,7 +580,7 @@ def _ticket_rows(rng: np.random.Generator, cal: Calendar, start: date, end: date
             text = b + "。"
         else:
             leads = T.LEADS[tname]
-            question = tname == "咨询" and kind[i] == _BASE
+            question = tname == "咨询"
             text = leads[pick2[i, 0] % len(leads)] + b + ("？" if question else "。")
         if long_[i] < 0.08:
             extras = T.EXTRAS[tname]
