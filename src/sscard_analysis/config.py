@@ -55,6 +55,11 @@ TICKET_TYPES = ("咨询", "求助", "投诉", "建议", "表扬", "举报")
 DOC_TYPES = ("规划方案", "宣传推文", "函件通知", "来文办阅", "会议材料")
 DIFFICULTIES = ("简单", "中等", "困难")
 REVISION_DAYS = 1  # 表2 note 1: a revision after comments is due in 1 working day
+# Weights of the banks' yearly outlet assessment (2.2(1), 表1 #2; our defaults, the source gives none):
+# on-site inspection score, rectification of findings, phone checks answered, correct answers, complaints per outlet.
+DEFAULT_BANK_WEIGHTS = {"inspection": 0.40, "rectification": 0.20, "phone_answer": 0.15, "phone_script": 0.10, "complaints": 0.15}
+VISITS_PER_PERSON_DAY = 4  # 表1 #9: outlets one inspector visits in a day, all in one district (our default)
+LETTER_SENDER = "广州市人力资源和社会保障数据服务中心"  # who signs the letters to banks (表1 #6, #9; edit per deployment)
 REPORT_TIME_LIMIT_MINUTES = 10.0  # run-due: one report may run this long before it is stopped
 
 
@@ -138,9 +143,16 @@ class Settings:
     due_days : working days per ticket type when due_at is empty.
     doc_days : 表2 working days per document type and difficulty.
     basic_satisfied_counts : whether 基本满意 counts as satisfied (default yes).
-    late_day_basis : "working" or "calendar" days of document lateness (3.7(1), reading).
+    late_day_basis : "calendar" (default) or "working" days of document lateness (3.7(1) "每延迟1天":
+        a 天 without 工作日 is a calendar day; deadlines themselves are always in working days).
+    report_due_workdays : working days after the week/month a 周报/月报 covers by whose end it is
+        due (表2 "次周、次月前", reading: 1 = the end of the first working day after; 0 = the
+        covered period's last day). Also paces A9, A13, A14, A15 and A20.
     holidays, workdays : calendar overrides (State Council notices not yet in the package).
     calendar_years : years the overrides fully describe (weekends rest unless listed in workdays).
+    bank_weights : weights of the bank scorecard components (``[banks.weights]``), normalised to sum 1.
+    visits_per_person_day : outlets an inspector visits in one working day (``[inspections]``).
+    letter_sender : the sender named in letters to banks (``[banks] letter_sender``).
     report_time_limit_minutes : minutes one report may run in ``run-due`` before it is stopped.
     """
 
@@ -151,10 +163,14 @@ class Settings:
     due_days: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_DUE_DAYS))
     doc_days: dict[str, dict[str, int]] = field(default_factory=lambda: {k: dict(v) for k, v in DEFAULT_DOC_DAYS.items()})
     basic_satisfied_counts: bool = True
-    late_day_basis: str = "working"
+    late_day_basis: str = "calendar"
+    report_due_workdays: int = 1
     holidays: tuple[date, ...] = ()
     workdays: tuple[date, ...] = ()
     calendar_years: tuple[int, ...] = ()
+    bank_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_BANK_WEIGHTS))
+    visits_per_person_day: int = VISITS_PER_PERSON_DAY
+    letter_sender: str = LETTER_SENDER
     report_time_limit_minutes: float = REPORT_TIME_LIMIT_MINUTES
 
     def __post_init__(self) -> None:
@@ -164,6 +180,13 @@ class Settings:
             raise SettingsError(f"[contract] end {self.end} 早于 start {self.start}")
         if self.late_day_basis not in ("working", "calendar"):
             raise SettingsError(f"[rules] late_day_basis 应为 \"working\" 或 \"calendar\"，不是 {self.late_day_basis!r}")
+        unknown = set(self.bank_weights) - set(DEFAULT_BANK_WEIGHTS)
+        if unknown or any(w < 0 for w in self.bank_weights.values()) or not sum(self.bank_weights.values()):
+            raise SettingsError(f"[banks.weights]: 键应为 {', '.join(DEFAULT_BANK_WEIGHTS)}，权重不小于 0 且不全为 0；现为 {self.bank_weights}")
+        if self.visits_per_person_day < 1:
+            raise SettingsError(f"[inspections] visits_per_person_day 应不小于 1，不是 {self.visits_per_person_day}")
+        if self.report_due_workdays < 0:
+            raise SettingsError(f"[rules] report_due_workdays 应不小于 0，不是 {self.report_due_workdays!r}")
 
     @property
     def monthly_fee_yuan(self) -> float:
@@ -230,11 +253,13 @@ class Key:
     """One key of ``sscard.toml``: its table, the Settings field it sets, its type and range.
 
     ``kind`` is one of ``date``, ``number``, ``int``, ``bool``, ``text``,
-    ``date_list``, ``int_list``, ``days`` (a table of working days by name,
-    names from ``names``) and ``days2`` (a table of such tables). ``lo``/``hi``
-    bound numbers (``lo_open``: strictly above ``lo``); ``choices`` lists the
-    allowed texts; ``report`` says whether the value changes what a report
-    shows (it is then part of every report's fingerprint).
+    ``date_list``, ``int_list``, ``table`` (values by name, names from
+    ``names[0]``, each an ``item``: ``int`` or ``number``) and ``table2`` (a
+    table of such tables, inner names from ``names[1]``). ``lo``/``hi`` bound
+    numbers (``lo_open``: strictly above ``lo``); ``choices`` lists the
+    allowed texts (any text when empty); ``report`` says whether the value
+    changes what a report shows (it is then part of every report's
+    fingerprint).
     """
 
     table: str
@@ -246,6 +271,7 @@ class Key:
     lo_open: bool = False
     choices: tuple[str, ...] = ()
     names: tuple[tuple[str, ...], ...] = ()
+    item: str = "int"
     report: bool = True
 
     @property
@@ -259,12 +285,16 @@ SCHEMA: tuple[Key, ...] = (
     Key("contract", "price_yuan", "price_yuan", "number", lo=0, lo_open=True),
     Key("contract", "promised_turnover_rate", "promised_turnover_rate", "number", lo=0, hi=1),
     Key("rules", "basic_satisfied_counts", "basic_satisfied_counts", "bool"),
-    Key("rules", "late_day_basis", "late_day_basis", "text", choices=("working", "calendar")),
-    Key("rules", "due_days", "due_days", "days", lo=1, hi=250, names=(TICKET_TYPES,)),
-    Key("rules", "doc_days", "doc_days", "days2", lo=1, hi=250, names=(DOC_TYPES, DIFFICULTIES)),
+    Key("rules", "late_day_basis", "late_day_basis", "text", choices=("calendar", "working")),
+    Key("rules", "report_due_workdays", "report_due_workdays", "int", lo=0, hi=30),
+    Key("rules", "due_days", "due_days", "table", lo=1, hi=250, names=(TICKET_TYPES,)),
+    Key("rules", "doc_days", "doc_days", "table2", lo=1, hi=250, names=(DOC_TYPES, DIFFICULTIES)),
     Key("calendar", "years", "calendar_years", "int_list", lo=1900, hi=2200),
     Key("calendar", "holidays", "holidays", "date_list"),
     Key("calendar", "workdays", "workdays", "date_list"),
+    Key("banks", "weights", "bank_weights", "table", lo=0, names=(tuple(DEFAULT_BANK_WEIGHTS),), item="number"),
+    Key("banks", "letter_sender", "letter_sender", "text", report=False),
+    Key("inspections", "visits_per_person_day", "visits_per_person_day", "int", lo=1, hi=100, report=False),
     Key("reports", "time_limit_minutes", "report_time_limit_minutes", "number", lo=0, lo_open=True, hi=24 * 60, report=False),
 )
 TABLES = tuple(dict.fromkeys(k.table for k in SCHEMA))
@@ -285,20 +315,21 @@ def _in_range(key: Key, x: float, where: str) -> None:
         raise _Bad(f"应{' 且'.join(p for p in (lo, hi) if p)}，不是 {x:g}")
 
 
-def _days_table(key: Key, value: object, names: tuple[str, ...], label: str, problems: list[str]) -> dict[str, int]:
+def _table(key: Key, value: object, names: tuple[str, ...], label: str, problems: list[str]) -> dict:
     if not isinstance(value, dict):
-        problems.append(f"{label}: 应为表，如 [{label.strip('[]').split('] ')[0]}.{key.name}]，不是 {value!r}")
+        problems.append(f"{label}: 应为表，如 [{key.table}.{key.name}]，不是 {value!r}")
         return {}
     out = {}
-    for name, days in value.items():
+    for name, x in value.items():
         where = f"{label} \"{name}\""
         if name not in names:
             problems.append(f"{where}: 未知名称{_suggest(name, names)}")
             continue
         try:
-            out[name] = _int(days)
-            _in_range(key, days, where)
+            out[name] = _int(x) if key.item == "int" else _number(x)
+            _in_range(key, out[name], where)
         except _Bad as exc:
+            out.pop(name, None)
             problems.append(f"{where}: {exc}")
     return out
 
@@ -316,8 +347,10 @@ def _convert(key: Key, value: object, defaults: Settings, problems: list[str]) -
         if key.kind == "bool":
             return _bool(value)
         if key.kind == "text":
-            if not isinstance(value, str) or (key.choices and value not in key.choices):
+            if key.choices and (not isinstance(value, str) or value not in key.choices):
                 raise _Bad(f"应为 {' 或 '.join(repr(c) for c in key.choices)}，不是 {value!r}")
+            if not isinstance(value, str) or not value.strip():
+                raise _Bad(f"应为文字（加引号），不是 {value!r}")
             return value
         if key.kind == "date_list":
             return _list(value, _date)
@@ -326,9 +359,9 @@ def _convert(key: Key, value: object, defaults: Settings, problems: list[str]) -
             for x in out:
                 _in_range(key, x, label)
             return out
-        if key.kind == "days":
-            return {**getattr(defaults, key.field), **_days_table(key, value, key.names[0], label, problems)}
-        if key.kind == "days2":
+        if key.kind == "table":
+            return {**getattr(defaults, key.field), **_table(key, value, key.names[0], label, problems)}
+        if key.kind == "table2":
             merged = {k: dict(v) for k, v in getattr(defaults, key.field).items()}
             if not isinstance(value, dict):
                 raise _Bad(f"应为表，如 [{key.table}.{key.name}.规划方案]，不是 {value!r}")
@@ -336,7 +369,7 @@ def _convert(key: Key, value: object, defaults: Settings, problems: list[str]) -
                 if outer not in key.names[0]:
                     problems.append(f"{label} \"{outer}\": 未知名称{_suggest(outer, key.names[0])}")
                     continue
-                merged.setdefault(outer, {}).update(_days_table(key, table, key.names[1], f"{label} \"{outer}\"", problems))
+                merged.setdefault(outer, {}).update(_table(key, table, key.names[1], f"{label} \"{outer}\"", problems))
             return merged
     except _Bad as exc:
         problems.append(f"{label}: {exc}")
@@ -387,10 +420,12 @@ def load_settings(data_dir: Path | str | None) -> Settings:
     """Read ``sscard.toml`` from the data folder (defaults when absent), checked against :data:`SCHEMA`.
 
     Tables: ``[contract]`` (start, end, price_yuan, promised_turnover_rate),
-    ``[rules]`` (basic_satisfied_counts, late_day_basis), ``[rules.due_days]``
-    (ticket type -> working days), ``[rules.doc_days.<type>]`` (difficulty ->
-    working days), ``[calendar]`` (years, holidays, workdays) and
-    ``[reports]`` (time_limit_minutes).
+    ``[rules]`` (basic_satisfied_counts, late_day_basis, report_due_workdays),
+    ``[rules.due_days]`` (ticket type -> working days),
+    ``[rules.doc_days.<type>]`` (difficulty -> working days), ``[calendar]``
+    (years, holidays, workdays), ``[banks]`` (letter_sender),
+    ``[banks.weights]`` (component -> weight), ``[inspections]``
+    (visits_per_person_day) and ``[reports]`` (time_limit_minutes).
     """
     path = settings_file(data_dir)
     if path is None:

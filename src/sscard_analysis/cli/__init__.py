@@ -1,7 +1,8 @@
 """The ``sscard`` command line.
 
 Each command lives in the module of its area (``data``: sample, validate,
-kpi, alerts, latest-month; ``reports``: report, run-due) and registers
+kpi, alerts, latest-month; ``reports``: report, run-due; ``ops``: banks,
+plan-inspections, letters) and registers
 itself here. Errors are one clear Chinese line on stderr per problem (no
 traceback) and never echo personal data; the exit codes are listed in
 :mod:`.common` and the README.
@@ -17,11 +18,11 @@ from ..dates.calendar import CalendarError
 from ..dates.periods import PeriodError
 from ..ingest.reader import FatalInputError
 from ..privacy import scrub_text
-from . import data, reports
+from . import data, ops, reports
 from .common import EXIT_DEFECT, EXIT_INTERRUPTED, EXIT_USER, Parser, UserError, os_error_line
 
 FATAL = (FatalInputError, SettingsError, PeriodError, CalendarError, UserError)
-COMMAND_MODULES = (data, reports)
+COMMAND_MODULES = (data, reports, ops)
 
 
 def _fatal_types() -> tuple:
