@@ -42,7 +42,7 @@ def test_every_problem_is_one_chinese_line(tmp_path):
     ("[contarct]\nstart = 2024-03-01\n", "[contarct]: 未知的表；是否想写 contract？"),
     ("[contract]\npromised_turnover_rate = 10\n", "[contract] promised_turnover_rate: 应在 0 到 1 之间，不是 10"),
     ("[contract]\nstart = 2024-03-01\nend = 2024-02-01\n", "[contract] end 2024-02-01 早于 start 2024-03-01"),
-    ("[rules]\nlate_day_basis = \"workday\"\n", "[rules] late_day_basis: 应为 'working' 或 'calendar'，不是 'workday'"),
+    ("[rules]\nlate_day_basis = \"workday\"\n", "[rules] late_day_basis: 应为 'calendar' 或 'working'，不是 'workday'"),
     ("[rules.doc_days.\"规划方案\"]\n\"简单\" = \"2\"\n", "[rules] doc_days \"规划方案\" \"简单\": 应为整数（不加引号），不是 '2'"),
     ("[calendar]\nyears = [\"2027\"]\n", "[calendar] years: 第 1 项应为整数（不加引号），不是 '2027'"),
     ("[reports]\ntime_limit_minutes = 0\n", "[reports] time_limit_minutes: 应大于 0 且不大于 1440，不是 0"),
