@@ -15,10 +15,10 @@ from ..config import SettingsError
 from ..dates.calendar import CalendarError
 from ..dates.periods import PeriodError
 from ..ingest.reader import FatalInputError
-from . import data, reports
+from . import data, delivery, reports
 
 FATAL = (FatalInputError, SettingsError, PeriodError, CalendarError)
-COMMAND_MODULES = (data, reports)
+COMMAND_MODULES = (data, reports, delivery)
 
 
 def _fatal_types() -> tuple:

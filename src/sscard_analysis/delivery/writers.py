@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -85,6 +86,22 @@ td.st-na { color: #777; white-space: nowrap; }
 """
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def cell_text(v) -> str:
+    """How a value is written in an HTML or Word table: dates without a midnight time, blanks for NaT/NaN,
+    control characters dropped (Word's XML refuses them)."""
+    if v is None or v is pd.NaT or (isinstance(v, float) and pd.isna(v)):
+        return ""
+    if isinstance(v, (pd.Timestamp, datetime)):
+        ts = pd.Timestamp(v)
+        return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.strftime("%Y-%m-%d %H:%M")
+    if isinstance(v, float):
+        return f"{v:,.2f}".rstrip("0").rstrip(".") if v != int(v) else f"{int(v):,}"
+    return _CONTROL.sub("", str(v))
+
+
 def table_html(frame: pd.DataFrame, status_col: str | None = None, classes: dict[str, str] | None = None) -> str:
     """An escaped HTML table; the cells of ``status_col`` get a class by value (``classes``)."""
     if frame.empty:
@@ -94,7 +111,7 @@ def table_html(frame: pd.DataFrame, status_col: str | None = None, classes: dict
     for r in frame.itertuples(index=False):
         cells = []
         for c, v in zip(frame.columns, r):
-            text = "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+            text = cell_text(v)
             cls = f' class="{(classes or {}).get(text, "")}"' if c == status_col else ""
             cells.append(f"<td{cls}>{html.escape(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
