@@ -49,6 +49,11 @@ from ..ingest.reader import DataSet
 PRESENT, MISSING, NOT_APPLICABLE = "齐全", "缺失", "不适用"
 STAGES = {"second-payment": "支付第二笔服务费前", "acceptance": "验收阶段"}
 COLUMNS = ["序号", "交付文档", "期间", "状态", "对应文件", "依据台账", "说明"]
+TABLE3_ITEMS = {  # 表3 row 3 (items 1-6) and row 4 (item 2)
+    "3-1": "各月培训记录及培训教材", "3-2": "二线支持记录", "3-3": "服务人员绩效考核记录", "3-4": "服务人员差错及表扬记录",
+    "3-5": "各月网点巡检记录及报告", "3-6": "周报及月报（含业务数据分析、问题分析及意见和建议）",
+    "4-2": "满足“第二部分项目服务内容和标准”指标数值的相关台账记录（A1–A21）",
+}
 SECOND_PAYMENT_MONTHS = 7  # 4.1(2): end of September 2024 for a service starting 2024-03-01
 
 

@@ -43,6 +43,7 @@ from .checklist import (
     NOT_APPLICABLE,
     PRESENT,
     STAGES,
+    TABLE3_ITEMS,
     build_checklist,
     expected_reports,
     stage_period,
@@ -244,8 +245,7 @@ def checklist_outputs(check: pd.DataFrame, title: str, period: Period, work: Pat
     missing = check[check["状态"] == MISSING]
     parts.append("<h2>缺失项</h2>" + table_html(missing, "状态", STATUS_CLASSES))
     for code, g in check.groupby("序号", sort=True):
-        titles = "、".join(dict.fromkeys(g["交付文档"].str.replace(r"^A\d+ .*", "A1–A21 指标相关台账记录", regex=True)))
-        parts.append(f"<h2>{code} {titles}</h2>" + table_html(g, "状态", STATUS_CLASSES))
+        parts.append(f"<h2>{code} {TABLE3_ITEMS.get(code, '')}</h2>" + table_html(g, "状态", STATUS_CLASSES))
     write_page("".join(parts), title, work / f"{stem}.html", work / f"{stem}.pdf")
     write_workbook(work / f"{stem}.xlsx", [("交付清单", check), ("缺失项", missing)])
     return [work / f"{stem}.{e}" for e in ("html", "pdf", "xlsx")]
