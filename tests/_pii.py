@@ -4,7 +4,8 @@ Every file is read as the user would meet its text: zips (and the zip parts of
 xlsx/docx) member by member, PDFs through pdftotext, everything else as UTF-8
 text. A match is an 18-digit ID with a valid GB 11643 check digit and a
 possible birth date, or an 11-digit mobile number, standing alone (not part
-of a longer run of letters and digits, as inside a hash or base64 data).
+of a longer run of letters and digits, as inside a hash or base64 data, nor the fraction
+of a decimal number such as an Excel date serial).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from pathlib import Path
 
 from sscard_analysis.privacy import id_check_digit
 
-ID18 = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dX])(?![0-9A-Za-z])")
-MOBILE = re.compile(r"(?<![0-9A-Za-z])(1[3-9]\d{9})(?![0-9A-Za-z])")
+# Not inside a longer run of letters and digits, nor the fraction of a decimal number (an Excel date serial).
+ID18 = re.compile(r"(?<![0-9A-Za-z])(?<!\d\.)(\d{17}[\dX])(?![0-9A-Za-z])")
+MOBILE = re.compile(r"(?<![0-9A-Za-z])(?<!\d\.)(1[3-9]\d{9})(?![0-9A-Za-z])")
 
 
 def _valid_id(s: str) -> bool:
@@ -43,24 +45,25 @@ def _pdf_text(data: bytes) -> str:
         return subprocess.run(["pdftotext", "-layout", fh.name, "-"], capture_output=True, text=True, check=True).stdout
 
 
-def scan_bytes(name: str, data: bytes) -> list[tuple[str, str, str]]:
-    """(file or member path, kind, value) of each personal datum found."""
+def iter_texts(name: str, data: bytes):
+    """(file or member path, text) of a file, descending into zips (xlsx and docx included)."""
     if data[:4] == b"PK\x03\x04":
-        out = []
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             for info in zf.infolist():
                 if not info.is_dir():
-                    out += scan_bytes(f"{name}!{info.filename}", zf.read(info))
-        return out
-    text = _pdf_text(data) if data[:5] == b"%PDF-" else data.decode("utf-8", errors="replace")
-    return [(name, kind, value) for kind, value in scan_text(text)]
+                    yield from iter_texts(f"{name}!{info.filename}", zf.read(info))
+        return
+    yield name, (_pdf_text(data) if data[:5] == b"%PDF-" else data.decode("utf-8", errors="replace"))
+
+
+def tree_texts(root: Path):
+    """(path, text) of every file under ``root`` (or of the file ``root``)."""
+    root = Path(root)
+    files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+    for p in files:
+        yield from iter_texts(str(p.relative_to(root.parent)), p.read_bytes())
 
 
 def scan_tree(root: Path) -> list[tuple[str, str, str]]:
-    """Scan every file under ``root`` (or the file ``root``)."""
-    root = Path(root)
-    files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-    out = []
-    for p in files:
-        out += scan_bytes(str(p.relative_to(root.parent)), p.read_bytes())
-    return out
+    """(file or member path, kind, value) of each valid ID or mobile number found under ``root``."""
+    return [(name, kind, value) for name, text in tree_texts(root) for kind, value in scan_text(text)]

@@ -133,7 +133,7 @@ def evidence_sheets(ds: DataSet, period: Period, indicators: dict, penalties: di
             sheets_of.setdefault(code, []).append((name, len(frame)))
     summary = pd.DataFrame([{
         "编号": code, "指标": i["name"], "条款": i["clause"], "数值": i["value"], "目标": i["target"],
-        "状态": STATUS_ZH[i["status"]], "证明工作表": "、".join(n for n, _ in sheets_of.get(code, [])),
+        "状态": STATUS_ZH[i["status"]], "证明工作表": "；".join(n for n, _ in sheets_of.get(code, [])),
         "证明记录数": sum(n for _, n in sheets_of.get(code, [])), "说明": i.get("reason") or ""}
         for code, i in indicators.items()])
     for c in ("数值", "目标"):
