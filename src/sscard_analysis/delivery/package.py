@@ -216,21 +216,49 @@ def _report_jobs(ds: DataSet, period: Period, months: list[str], cal: WorkCalend
     return jobs
 
 
-def _render_reports(jobs, data_dir: Path, out: Path, formats: tuple[str, ...]) -> dict[str, str]:
-    """Render every report into ``out``; returns ``kind:label`` → path (relative to the package) of its main file."""
-    from contextlib import nullcontext
+_KERNEL = None
 
-    from ..reporting.render import kernel, run_report
 
-    produced = {}
+def _start_worker() -> None:
+    """Each worker process keeps one running kernel for all its reports, shut down when the worker exits."""
+    global _KERNEL
+    from multiprocessing.util import Finalize
+
+    from ..reporting.render import kernel
+
+    session = kernel()
+    _KERNEL = session.__enter__()
+    Finalize(None, session.__exit__, args=(None, None, None), exitpriority=10)
+
+
+def _render_one(args: tuple) -> tuple[str, str, list[str]]:
+    from ..reporting.render import run_report
+
+    kind, label, as_of, data_dir, out, formats = args
+    result = run_report(kind, label, data_dir, out, formats, as_of, manifest=False, km=_KERNEL)
+    return kind, label, [str(f) for f in result.files]
+
+
+def _render_reports(jobs, data_dir: Path, out: Path, formats: tuple[str, ...], workers: int = 2) -> dict[str, str]:
+    """Render every report into ``out`` on up to ``workers`` processes, each with its own warm kernel.
+
+    Returns ``kind:label`` → path (relative to the package) of the report's main file (the PDF when
+    there is one). A report that fails raises :class:`ReportError` and the package is not published.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
     if not formats or not jobs:
-        return produced
-    needs_kernel = any(f != "xlsx" for f in formats)
-    with (kernel() if needs_kernel else nullcontext()) as km:
-        for kind, label, as_of in jobs:
-            result = run_report(kind, label, data_dir, out, formats, as_of, manifest=False, km=km)
-            main = sorted(result.files, key=lambda f: (f.suffix != ".pdf", f.suffix))[0]
-            produced[f"{kind}:{label}"] = main.relative_to(out.parent).as_posix()
+        return {}
+    args = [(kind, label, as_of, data_dir, out, formats) for kind, label, as_of in jobs]
+    if all(f == "xlsx" for f in formats) or workers <= 1 or len(jobs) == 1:
+        results = [_render_one(a) for a in args]  # no notebook to run, or one report: no pool
+    else:
+        with ProcessPoolExecutor(min(workers, len(jobs)), initializer=_start_worker) as pool:
+            results = list(pool.map(_render_one, args))
+    produced = {}
+    for kind, label, files in results:
+        main = sorted((Path(f) for f in files), key=lambda f: (f.suffix != ".pdf", f.suffix))[0]
+        produced[f"{kind}:{label}"] = main.relative_to(out.parent).as_posix()
     return produced
 
 
