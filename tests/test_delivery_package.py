@@ -114,7 +114,7 @@ def test_two_builds_are_identical_apart_from_the_manifest_timestamp(built):
         assert [(i.filename, i.date_time) for i in za.infolist()] == [(i.filename, i.date_time) for i in zb.infolist()]
         assert [n for n in za.namelist() if za.read(n) != zb.read(n)] == [f"{NAME}/{MANIFEST}"]
     m = json.loads((a.folder / MANIFEST).read_text(encoding="utf-8"))
-    assert m["parameters"]["period"] == "2024-05" and len(m["inputs"]) >= 18
+    assert m["parameters"]["period"] == "2024-05" and len(m["inputs"]) >= 18 and "sscard.toml" in m["inputs"]
 
 
 def test_reports_show_the_cut_off_as_generation_time(built):

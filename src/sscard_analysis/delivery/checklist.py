@@ -45,6 +45,7 @@ from ..dates.calendar import WorkCalendar, end_of_day
 from ..dates.periods import Period
 from ..ingest.ledgers import LEDGERS
 from ..ingest.reader import DataSet
+from ..reporting.formatting import STATUS_ZH
 
 PRESENT, MISSING, NOT_APPLICABLE = "齐全", "缺失", "不适用"
 STAGES = {"second-payment": "支付第二笔服务费前", "acceptance": "验收阶段"}
@@ -352,8 +353,6 @@ def _report_rows(ds: DataSet, period: Period, cal: WorkCalendar, produced: dict[
 
 def _indicator_rows(indicators: dict, evidence: dict[str, tuple[str, int]], file: str) -> list[dict]:
     """4-2: one row per part-2 indicator, present when its evidence ledger exists in the package."""
-    from ..reporting.formatting import STATUS_ZH
-
     rows = []
     for code, i in indicators.items():
         sheet, n = evidence.get(code, ("", 0))

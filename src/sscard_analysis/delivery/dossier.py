@@ -43,7 +43,7 @@ from ..measures.staffing import MIN_STAFF, TABLE1_POSTS, on_board
 from ..privacy import mask_person, scrub_series
 from ..reporting.formatting import STATUS_ZH
 from .document import Block, write_docx, write_html_pdf
-from .manifest import DeliveryError, publish, staging, write_manifest
+from .manifest import input_hashes, publish, staging, write_manifest
 from .package import report_formats
 from .psam import reconcile
 from .writers import INTERNAL_MARK, fixed_time, ledger_sheet, write_workbook
@@ -236,7 +236,7 @@ def build_dossier(data_dir: Path | str, out_dir: Path | str, as_of: str | None =
         title = f"广州市社会保障卡服务项目交接资料索引（{s.start} 至 {s.end}）"
         write_html_pdf(blocks, title, work / f"{INDEX}.html", work / f"{INDEX}.pdf")
         write_docx(blocks, title, work / f"{INDEX}.docx", p.as_of, internal=include_personal_data)
-        manifest = write_manifest(work, "dossier", ds.input_hashes, params, now)
+        manifest = write_manifest(work, "dossier", input_hashes(data_dir, ds.input_hashes), params, now)
         zip_path = out_dir / f"{name}.zip" if zip_file else None
         publish(work, target, zip_path, p.as_of)
     return Dossier(target, zip_path, manifest, issues)
@@ -254,7 +254,7 @@ def index_blocks(ds: DataSet, p: Period, k: dict, files, tickets, docs, coverage
     """The index document's content (the same blocks become HTML/PDF and Word)."""
     s = ds.settings
     dq = k["data_quality"]
-    b = [Block("h1", f"广州市社会保障卡服务项目交接资料索引"),
+    b = [Block("h1", "广州市社会保障卡服务项目交接资料索引"),
          Block("meta", f"服务期：{s.start} 至 {s.end}　交接时点：{p.as_of:%Y-%m-%d %H:%M}"),
          Block("meta", f"依据：采购需求 1.4、3.1(2)（人员承接、整体文档移交、业务移交）；数据来源：{dq['files']} 个台账文件，"
                        f"读入 {dq['rows_read']:,} 行，接收 {dq['accepted_rows']:,} 行，隔离 {dq['quarantined_rows']:,} 行。")]

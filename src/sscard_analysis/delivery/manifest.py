@@ -59,6 +59,16 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def input_hashes(data_dir: Path, ledger_hashes: dict[str, str]) -> dict[str, str]:
+    """The inputs a package depends on: the ledger files read (their SHA-256, from the reader) and the
+    folder's ``sscard.toml`` when there is one."""
+    out = dict(ledger_hashes)
+    settings = Path(data_dir) / "sscard.toml"
+    if settings.is_file():
+        out["sscard.toml"] = sha256_file(settings)
+    return dict(sorted(out.items()))
+
+
 def folder_files(folder: Path) -> dict[str, dict]:
     """{relative posix path: {"sha256", "size"}} of every file under ``folder`` except the manifest, sorted."""
     out = {}

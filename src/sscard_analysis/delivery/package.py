@@ -51,7 +51,7 @@ from .checklist import (
     window_months,
 )
 from .evidence import evidence_index, evidence_sheets
-from .manifest import DeliveryError, publish, staging, write_manifest
+from .manifest import DeliveryError, input_hashes, publish, staging, write_manifest
 from .writers import fixed_time, ledger_sheet, table_html, write_page, write_workbook
 
 REPORTS_DIR = "01_报告"
@@ -332,7 +332,7 @@ def build_package(data_dir: Path | str, out_dir: Path | str, period: str | None 
         check = build_checklist(ds, p, check_stage, cal, produced, indicators, evidence)
         note = "验收阶段另附 A1–A21 证明台账" if stage == "acceptance" else "支付第二笔服务费前各项"
         checklist_outputs(check, title, p, work, f"00_交付清单_{label}", note)
-        manifest = write_manifest(work, "package", ds.input_hashes, params, now)
+        manifest = write_manifest(work, "package", input_hashes(data_dir, ds.input_hashes), params, now)
         zip_path = out_dir / f"{target.name}.zip" if zip_file else None
         publish(work, target, zip_path, p.as_of)
     return Built(target, zip_path, check, manifest)

@@ -73,7 +73,7 @@ def reconcile(cards: pd.DataFrame, applications: pd.DataFrame | None = None,
     ended = ended_units(applications)
     card_rows, issues = [], []
     for card, g in ev.groupby("card_no", sort=True):
-        state, applied_unit, issued_unit, ever_applied, ever_issued = None, None, None, False, False
+        state, applied_unit, issued_unit, ever_applied = None, None, None, False
         dates = {k: [] for k in ORDER}
         found = []
 
@@ -96,7 +96,7 @@ def reconcile(cards: pd.DataFrame, applications: pd.DataFrame | None = None,
                     flag("发放前无申领", r, "台账中此前没有该卡的申领记录")
                 elif applied_unit and unit and unit != applied_unit:
                     flag("发放单位与申领单位不一致", r, f"申领：{applied_unit}；发放：{unit}")
-                state, issued_unit, ever_issued = "issued", unit or applied_unit, True
+                state, issued_unit = "issued", unit or applied_unit
             elif r.event == "抽检":
                 if state != "issued":
                     when = "回收之后" if state == "recovered" else "发放之前"

@@ -9,6 +9,7 @@ reports rendered inside a package take their "生成时间" from
 from __future__ import annotations
 
 import html
+import math
 import os
 import re
 from contextlib import contextmanager
@@ -97,7 +98,7 @@ def cell_text(v) -> str:
     if isinstance(v, (pd.Timestamp, datetime)):
         ts = pd.Timestamp(v)
         return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.strftime("%Y-%m-%d %H:%M")
-    if isinstance(v, float):
+    if isinstance(v, float) and math.isfinite(v):
         return f"{v:,.2f}".rstrip("0").rstrip(".") if v != int(v) else f"{int(v):,}"
     return _CONTROL.sub("", str(v))
 
