@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..contract.indicators import indicator_note
 from ..contract.kpi import compute_kpis
 from ..dates.calendar import calendar_for
 from ..dates.periods import Period, parse_period
@@ -168,7 +169,7 @@ def _indicator_table(k: dict) -> pd.DataFrame:
         t = i["target"]
         target = "100%" if code == "A1" else ">90%" if code == "A2" else f"{t:,.0f}"
         rows.append({"编号": code, "指标": i["name"], "数值": shown, "目标": target, "状态": STATUS_ZH[i["status"]],
-                     "说明": i.get("reason") or ""})
+                     "说明": indicator_note(code, i)})
     return pd.DataFrame(rows)
 
 
