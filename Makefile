@@ -44,8 +44,10 @@ reports: system-deps venv
 test: system-deps venv
 	$(PY) -m pytest
 
+# JupyterLab on the project's kernel: JUPYTER_PATH puts the venv's kernelspec first (a user-level
+# "python3" kernel cannot shadow it), and its "python" is the venv's interpreter.
 lab: venv
-	$(VENV)/bin/jupyter lab notebooks/
+	JUPYTER_PATH=$(abspath $(VENV))/share/jupyter $(VENV)/bin/jupyter lab notebooks/
 
 # Notebooks are committed without outputs (tests/test_notebooks.py checks it).
 strip: venv

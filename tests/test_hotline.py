@@ -55,7 +55,7 @@ def test_may_hotline(may_tickets):
     assert k["tickets_due"] == 6  # T1 T2 T3 T5 T8 T9
     assert k["closed_on_time"] == 3  # T1 T3 T9; T8 closed after the cut-off
     assert k["on_time_rate"] == pytest.approx(0.5)
-    assert k["overdue_open"] == 2  # T5 T7; T8 due exactly at the cut-off is not "strictly before"
+    assert k["overdue_open"] == 3  # T5 T7, and T8: due at 23:59:59 of the cut-off day and still open, its window used up
     # satisfaction over T1 满意, T3 基本满意, T9 不满意 (申诉失败); T2's upheld appeal leaves both
     assert (k["rated"], k["satisfied"], k["appeals_upheld"]) == (3, 2, 1)
     assert k["satisfaction_rate"] == pytest.approx(2 / 3)
@@ -110,3 +110,46 @@ def test_daily_counts_add_up_to_the_month(may_tickets):
         assert sum(d[key] for d in daily) == month[key], key
     # due counts: a ticket due at 23:59:59 of its day is due in that day's period
     assert sum(d["tickets_due"] for d in daily) == month["tickets_due"]
+
+
+def _report_context(rows, label):
+    from sscard_analysis.contract.kpi import compute_kpis
+    from sscard_analysis.reporting.context import REPORT_COLUMNS, ReportContext
+    from _frames import dataset
+
+    ds = dataset(Settings(), tickets=rows)
+    p = parse_period(label)
+    return ReportContext("monthly", ds, p, compute_kpis(ds, p, contract=False), None, None,
+                         prepare_tickets(ds["tickets"], Settings(), CAL, REPORT_COLUMNS), CAL)
+
+
+def test_late_ticket_lists_reconcile_with_the_rate():
+    # finding 12: the month's lists hold every ticket due in May and not closed on time: T2 (closed late), T5 (open),
+    # and T8, due 05-31 23:59:59 — the cut-off itself — and closed in June: open at the cut-off, its window used up.
+    # T7, due in April and still open, is listed as due before the period.
+    from sscard_analysis.reporting.report import late_tickets
+
+    rows = [
+        T("T1", "2024-04-30 10:00", "投诉", closed="2024-05-10 18:00"),  # due 05-10, on time
+        T("T2", "2024-05-10 18:00", closed="2024-05-13 09:00"),  # due Sat 05-11, closed late
+        T("T5", "2024-05-06 09:00", "投诉", due="2024-05-08 23:59:59"),  # open
+        T("T7", "2024-04-20 09:00", due="2024-04-22 23:59:59"),  # April, still open
+        T("T8", "2024-05-30 09:00", due="2024-05-31 23:59:59", closed="2024-06-01 10:00"),
+        T("T9", "2024-05-20 09:00", due="2024-05-27 23:59:59", closed="2024-05-28 10:00"),  # closed late
+    ]
+    ctx = _report_context(rows, "2024-05")
+    h = ctx.kpis["hotline"]
+    overdue, late = late_tickets(ctx)
+    assert (h["tickets_due"], h["closed_on_time"], h["overdue_open"]) == (5, 1, 3)  # T1 T2 T5 T8 T9 due; T1 on time
+    assert list(overdue["工单编号"]) == ["T7", "T5", "T8"] and list(overdue["到期"]) == ["此前", "本期", "本期"]
+    assert list(late["工单编号"]) == ["T2", "T9"]
+    assert h["tickets_due"] - h["closed_on_time"] == (overdue["到期"] == "本期").sum() + len(late) == 4
+    # the weeks of May add up to the month: each week's lists reconcile with that week's rate
+    spans = ["2024-05-01..2024-05-05", "2024-W19", "2024-W20", "2024-W21", "2024-05-27..2024-05-31"]
+    listed = 0
+    for span in spans:
+        w = _report_context(rows, span)
+        o, lt = late_tickets(w)
+        assert w.kpis["hotline"]["tickets_due"] - w.kpis["hotline"]["closed_on_time"] == (o["到期"] == "本期").sum() + len(lt)
+        listed += (o["到期"] == "本期").sum() + len(lt)
+    assert listed == 4

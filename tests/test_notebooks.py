@@ -10,7 +10,7 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").rglob("*.
 
 def test_there_are_notebooks():
     names = {p.stem for p in NOTEBOOKS}
-    assert {"weekly", "monthly", "quarterly", "annual", "tickets"} <= names
+    assert {"weekly", "monthly", "quarterly", "annual", "trends", "incidents", "topics", "repeats", "satisfaction", "outlets"} <= names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

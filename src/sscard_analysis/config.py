@@ -34,6 +34,11 @@ DEFAULT_DOC_DAYS = {
     "函件通知": {"简单": 1, "中等": 2, "困难": 3},
 }
 REVISION_DAYS = 1  # 表2 note 1: a revision after comments is due in 1 working day
+# Weights of the banks' yearly outlet assessment (2.2(1), 表1 #2; our defaults, the source gives none):
+# on-site inspection score, rectification of findings, phone checks answered, correct answers, complaints per outlet.
+DEFAULT_BANK_WEIGHTS = {"inspection": 0.40, "rectification": 0.20, "phone_answer": 0.15, "phone_script": 0.10, "complaints": 0.15}
+VISITS_PER_PERSON_DAY = 4  # 表1 #9: outlets one inspector visits in a day, all in one district (our default)
+LETTER_SENDER = "广州市人力资源和社会保障数据服务中心"  # who signs the letters to banks (表1 #6, #9; edit per deployment)
 
 
 def cache_dir() -> Path:
@@ -57,9 +62,16 @@ class Settings:
     due_days : working days per ticket type when due_at is empty.
     doc_days : 表2 working days per document type and difficulty.
     basic_satisfied_counts : whether 基本满意 counts as satisfied (default yes).
-    late_day_basis : "working" or "calendar" days of document lateness (3.7(1), reading).
+    late_day_basis : "calendar" (default) or "working" days of document lateness (3.7(1) "每延迟1天":
+        a 天 without 工作日 is a calendar day; deadlines themselves are always in working days).
+    report_due_workdays : working days after the week/month a 周报/月报 covers by whose end it is
+        due (表2 "次周、次月前", reading: 1 = the end of the first working day after; 0 = the
+        covered period's last day). Also paces A9, A13, A14, A15 and A20.
     holidays, workdays : calendar overrides (State Council notices not yet in the package).
     calendar_years : years the overrides fully describe (weekends rest unless listed in workdays).
+    bank_weights : weights of the bank scorecard components (``[banks.weights]``), normalised to sum 1.
+    visits_per_person_day : outlets an inspector visits in one working day (``[inspections]``).
+    letter_sender : the sender named in letters to banks (``[banks] letter_sender``).
     """
 
     start: date = date(2024, 3, 1)
@@ -69,10 +81,14 @@ class Settings:
     due_days: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_DUE_DAYS))
     doc_days: dict[str, dict[str, int]] = field(default_factory=lambda: {k: dict(v) for k, v in DEFAULT_DOC_DAYS.items()})
     basic_satisfied_counts: bool = True
-    late_day_basis: str = "working"
+    late_day_basis: str = "calendar"
+    report_due_workdays: int = 1
     holidays: tuple[date, ...] = ()
     workdays: tuple[date, ...] = ()
     calendar_years: tuple[int, ...] = ()
+    bank_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_BANK_WEIGHTS))
+    visits_per_person_day: int = VISITS_PER_PERSON_DAY
+    letter_sender: str = LETTER_SENDER
 
     def __post_init__(self) -> None:
         if self.end is None:
@@ -81,6 +97,13 @@ class Settings:
             raise SettingsError(f"contract end {self.end} is before its start {self.start}")
         if self.late_day_basis not in ("working", "calendar"):
             raise SettingsError(f"late_day_basis must be 'working' or 'calendar', not {self.late_day_basis!r}")
+        unknown = set(self.bank_weights) - set(DEFAULT_BANK_WEIGHTS)
+        if unknown or any(w < 0 for w in self.bank_weights.values()) or not sum(self.bank_weights.values()):
+            raise SettingsError(f"[banks.weights]: keys {sorted(DEFAULT_BANK_WEIGHTS)}, non-negative, not all 0; got {self.bank_weights}")
+        if self.visits_per_person_day < 1:
+            raise SettingsError(f"[inspections] visits_per_person_day must be at least 1, not {self.visits_per_person_day}")
+        if self.report_due_workdays < 0:
+            raise SettingsError(f"report_due_workdays must be 0 or more, not {self.report_due_workdays!r}")
 
     @property
     def monthly_fee_yuan(self) -> float:
@@ -109,9 +132,11 @@ def load_settings(data_dir: Path | None) -> Settings:
 
     Recognised tables: ``[contract]`` (start, end, price_yuan,
     promised_turnover_rate), ``[rules]`` (basic_satisfied_counts,
-    late_day_basis), ``[rules.due_days]`` (ticket type -> working days),
+    late_day_basis, report_due_workdays), ``[rules.due_days]`` (ticket type -> working days),
     ``[rules.doc_days.<type>]`` (difficulty -> working days) and
-    ``[calendar]`` (years, holidays, workdays).
+    ``[calendar]`` (years, holidays, workdays), ``[banks]`` (letter_sender),
+    ``[banks.weights]`` (component -> weight) and ``[inspections]``
+    (visits_per_person_day).
     """
     path = Path(data_dir) / SETTINGS_FILE if data_dir else None
     if path is None or not path.is_file():
@@ -120,7 +145,7 @@ def load_settings(data_dir: Path | None) -> Settings:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SettingsError(f"{path}: {exc}") from None
-    known = {"contract", "rules", "calendar"}
+    known = {"contract", "rules", "calendar", "banks", "inspections"}
     unknown = set(raw) - known
     if unknown:
         raise SettingsError(f"{path}: unknown table(s) {sorted(unknown)}; expected {sorted(known)}")
@@ -140,6 +165,8 @@ def load_settings(data_dir: Path | None) -> Settings:
         kw["basic_satisfied_counts"] = bool(r["basic_satisfied_counts"])
     if "late_day_basis" in r:
         kw["late_day_basis"] = str(r["late_day_basis"])
+    if "report_due_workdays" in r:
+        kw["report_due_workdays"] = int(r["report_due_workdays"])
     if "due_days" in r:
         kw["due_days"] = {**s.due_days, **{str(k): int(v) for k, v in r["due_days"].items()}}
     if "doc_days" in r:
@@ -154,6 +181,13 @@ def load_settings(data_dir: Path | None) -> Settings:
         kw["workdays"] = tuple(_as_date(v, f"{path} [calendar] workdays") for v in cal["workdays"])
     if "years" in cal:
         kw["calendar_years"] = tuple(int(y) for y in cal["years"])
+    banks = raw.get("banks", {})
+    if "weights" in banks:
+        kw["bank_weights"] = {**s.bank_weights, **{str(k): float(v) for k, v in banks["weights"].items()}}
+    if "letter_sender" in banks:
+        kw["letter_sender"] = str(banks["letter_sender"])
+    if "visits_per_person_day" in raw.get("inspections", {}):
+        kw["visits_per_person_day"] = int(raw["inspections"]["visits_per_person_day"])
     if "start" in kw and "end" not in kw:
         kw["end"] = None
     return replace(s, **kw) if kw else s

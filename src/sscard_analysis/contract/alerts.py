@@ -14,7 +14,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from ..dates.calendar import WorkCalendar, calendar_for, end_of_day
+from ..dates.calendar import WorkCalendar, calendar_for
 from ..dates.periods import Period
 from ..ingest.reader import DataSet
 from ..measures.documents import document_stages
@@ -76,7 +76,9 @@ def compute_alerts(ds: DataSet, as_of: datetime) -> dict:
     stages = document_stages(ds["documents"], settings, cal)
     open_docs = stages[stages["deadline"].notna() & ~stages["extension"] & (stages["done_at"].isna() | (stages["done_at"] > as_of))]
     due_soon = open_docs[(open_docs["deadline"].dt.date >= today) & (open_docs["deadline"].dt.date <= tomorrow)]
-    period = Period("contract", settings.start, settings.end, min(as_of, end_of_day(settings.end)))
+    # The whole service at the cut-off: a scheduled report not yet due is never at risk, and the reports on
+    # the service's last week/month arrive after its end (the indicators are assessed after the assessment day).
+    period = Period("contract", settings.start, settings.end, as_of)
     k = compute_kpis(ds, period)
     return {
         "as_of": as_of.isoformat(),

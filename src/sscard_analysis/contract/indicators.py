@@ -5,39 +5,40 @@ count cumulatively from the service start through the cut-off, beside the
 period's own count, and carry their pace: ``pace_target`` = target × days
 elapsed ÷ days of the service period, a linear ``projected`` year-end count,
 ``p_meet_target`` from a Poisson model of the remaining count, and the
-``reach_date`` at the current rate. A ledger missing from the data folder
-makes its indicators ``not_assessed`` with the reason, never a silent 0.
+``reach_date`` at the current rate. Scheduled reports (A9, A13, A14, A15,
+A20) are paced instead by the reports due at the cut-off (:func:`scheduled_status`).
+The year is assessed (``missed``) only once the cut-off passes the assessment
+day (:func:`assessment_day`). A ledger missing from the data folder makes its
+indicators ``not_assessed`` with the reason, never a silent 0.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 
 import pandas as pd
 from scipy.stats import poisson
 
-from ..config import REPORTS_DIR, add_months
 from ..dates.calendar import WorkCalendar, end_of_day
 from ..dates.periods import Period
 from ..ingest.ledgers import LEDGERS
 from ..ingest.reader import DataSet
 from ..measures.activity import in_period
-from ..measures.staffing import roster_check
+from ..measures.deliverables import SCHEDULES, expected_reports, report_deadline, report_slots
+from ..measures.staffing import MIN_STAFF, headcount_by_day, on_board, staffing_delivery
 
 MET, ON_PACE, AT_RISK, MISSED, NOT_ASSESSED = "met", "on_pace", "at_risk", "missed", "not_assessed"
 
 
 @dataclass(frozen=True)
 class Quota:
-    """A yearly count quota: which ledger rows count, and the target."""
+    """A yearly count quota: which ledger rows count, and the target (None: one per scheduled slot)."""
 
     code: str
     name: str
-    target: float
+    target: float | None
     clause: str
     ledger: str
     date_col: str
@@ -45,6 +46,11 @@ class Quota:
     value_col: str | None = None  # sum this column instead of counting rows
     distinct_col: str | None = None  # count distinct values of this column
     poisson: bool = True
+
+    @property
+    def scheduled(self) -> bool:
+        """A report due on a schedule (one per week, month or service quarter): paced by what was due."""
+        return len(self.kinds) == 1 and self.kinds[0] in SCHEDULES
 
 
 QUOTAS = [
@@ -64,24 +70,28 @@ QUOTAS = [
     Quota("A17", "新应用上线", 2, "表1 #11", "applications", "launched_on"),
     Quota("A18", "应用推广材料", 10, "表1 #11", "publications", "published_on", ("应用推广材料",)),
     Quota("A19", "应用巡检", 24, "表1 #13", "app_inspections", "inspected_on"),
+    Quota("A20", "应用案例分析报告（每月1份）", None, "表1 #13", "deliverables", "submitted_on", ("应用案例分析报告",)),
 ]
 
 NAMES = {
     "A1": "12345工单按时办结率", "A2": "12345工单满意率", "A10": "服务指引检查（每工作日≥2次）",
-    "A20": "应用案例分析报告（每月1份）", "A21": "人员配置（≥41人且满足岗位配置）",
+    "A21": "人员配置（表1各岗位人月）",
     **{q.code: q.name for q in QUOTAS},
 }
 
 
 def indicator_note(code: str, item: dict) -> str:
-    """The one-line explanation shown beside an indicator (reason, missing posts, short days, missing months)."""
-    if code == "A21" and item.get("shortfalls"):
-        return "；".join(f"{s['post']} {s['have']}/{s['need']}" + "".join(f" 缺{k}{v}" for k, v in s["missing_levels"].items())
-                        for s in item["shortfalls"])
+    """The one-line explanation shown beside an indicator (reason, short posts, short days, missing reports)."""
+    if code == "A21" and "headcount" in item:
+        short = "；".join(f"{s['post']} 缺 {s['short_days']:,} 人日" + "".join(f"（{k}缺 {v:,} 人日）" for k, v in s["levels_short"].items())
+                         for s in item["shortfalls"])
+        below = f"，{item['days_below_minimum']} 天不足{MIN_STAFF}人" if item["days_below_minimum"] else ""
+        return (short + "；" if short else "") + f"统计时点在岗 {item['headcount']} 人{below}"
     if code == "A10" and item.get("value"):
         return f"{item['working_days']} 个工作日中 {item['value']} 天不足2次"
-    if code == "A20" and item.get("months_missing"):
-        return "缺 " + "、".join(item["months_missing"])
+    if item.get("missing"):
+        more = f" 等 {len(item['missing'])} 份" if len(item["missing"]) > 6 else ""
+        return "已到期未报送 " + "、".join(item["missing"][:6]) + more
     return item.get("reason") or ""
 
 
@@ -89,10 +99,26 @@ def _not_assessed(code: str, target, reason: str, clause: str) -> dict:
     return {"name": NAMES[code], "clause": clause, "value": None, "target": target, "status": NOT_ASSESSED, "reason": reason}
 
 
+def missing_ledger_reason(*ledgers: str) -> str:
+    """``缺少成果台账（deliverables），无法评估``: the not-assessed reason for absent ledgers."""
+    return "缺少" + "、".join(f"{LEDGERS[lg].zh}（{lg}）" for lg in ledgers) + "，无法评估"
+
+
 def _needs(ds: DataSet, ledger: str) -> str | None:
-    if ds.has(ledger):
-        return None
-    return f"needs {ledger} ledger（{LEDGERS[ledger].zh}）"
+    return None if ds.has(ledger) else missing_ledger_reason(ledger)
+
+
+def assessment_day(settings, cal: WorkCalendar) -> date:
+    """The day the service year is assessed (CONTRACT_RULES A): the ``report_due_workdays``-th (default the
+    first) working day after the service end, so that the reports on the last week, month and quarter can
+    still arrive; the year is assessed once this day is over."""
+    return report_deadline(settings.end, settings, cal).date()
+
+
+def is_assessed(period: Period, settings, cal: WorkCalendar) -> bool:
+    """Whether the period reaches the service end and its cut-off has passed the assessment day: only then
+    is a quota ``missed`` and B1 charged (3.1(1))."""
+    return period.end >= settings.end and period.as_of >= end_of_day(assessment_day(settings, cal))
 
 
 def service_window(period: Period, settings) -> tuple[date, date, int, int]:
@@ -157,50 +183,80 @@ def _first_dates(frame: pd.DataFrame, q: Quota) -> pd.Series | None:
     return rows[q.date_col].dropna()
 
 
-def with_rendered_reports(ds: DataSet, reports_dir: Path | None) -> pd.DataFrame:
-    """Deliverables plus the weekly and monthly reports ``sscard`` rendered for this data folder (A14, A15).
+def scheduled_status(slots: pd.DataFrame, target: float, n_slots: int, open_ahead: pd.DataFrame, as_of,
+                     assessed: bool) -> dict:
+    """Status and pace of a scheduled report (A9, A13, A14, A15, A20; CONTRACT_RULES A).
 
-    A rendered report counts as submitted on the day it was generated
-    (``reports/manifest.json``), unless the deliverables ledger already has
-    a report of the same kind for the same period (no double counting).
+    ``slots`` are the service's slots through the period (:func:`report_slots`
+    at the cut-off), ``n_slots`` the number in the whole service and
+    ``open_ahead`` the slots not yet due and not yet filled. A report is due
+    by the end of the first working day after the week/month/quarter it
+    covers, so one not yet due is never missing: ``due`` = slots whose
+    deadline is at or before the cut-off; ``pace_target`` = due × target ÷
+    n_slots (A14: 50 of the service's weeks; the others one per slot);
+    ``on_pace`` when the reports in reach it (every due one in), ``at_risk``
+    below it, ``missed`` only once the year is assessed. ``projected`` = the
+    reports in plus every slot still to come; ``p_meet_target`` is None (a
+    schedule, not a random count); ``reach_date`` = the day the target was
+    reached, or the deadline by which it will be if every report to come is
+    on time. ``missing`` lists the due slots with no report.
     """
-    frame = ds["deliverables"]
-    manifest = Path(reports_dir or REPORTS_DIR) / "manifest.json"
-    if not manifest.is_file():
-        return frame
-    try:
-        entries = json.loads(manifest.read_text(encoding="utf-8")).values()
-    except (json.JSONDecodeError, OSError):
-        return frame
-    folder = str(Path(ds.data_dir).resolve())
-    have = set(zip(frame["kind"].astype(object), frame["covers"].astype(object)))
-    rows = [{"deliverable_id": f"sscard:{e['kind']}:{e['period']}", "kind": RENDERED_KINDS[e["kind"]], "covers": e["period"],
-             "submitted_on": pd.Timestamp(e["generated_at"][:10]), "title": "sscard 生成"}
-            for e in entries
-            if e.get("kind") in RENDERED_KINDS and e.get("parameters", {}).get("data_dir") == folder
-            and (RENDERED_KINDS[e["kind"]], e["period"]) not in have]
-    if not rows:
-        return frame
-    return pd.concat([frame, pd.DataFrame(rows)], ignore_index=True)
+    due = slots["deadline"] <= pd.Timestamp(as_of)
+    filled = slots["submitted_on"].notna()
+    value = int(filled.sum())
+    pace = min(float(target), int(due.sum()) * float(target) / n_slots) if n_slots else 0.0
+    if value >= target:
+        status = MET
+    elif assessed:
+        status = MISSED
+    else:
+        status = ON_PACE if value >= pace else AT_RISK
+    reach = None
+    if value >= target:
+        reach = slots.loc[filled, "submitted_on"].sort_values().iloc[int(math.ceil(target)) - 1].date().isoformat()
+    elif not assessed and len(open_ahead) >= target - value:
+        reach = open_ahead["deadline"].sort_values().iloc[int(math.ceil(target - value)) - 1].date().isoformat()
+    return {"status": status, "pace_target": round(pace, 2), "projected": value + len(open_ahead), "p_meet_target": None,
+            "reach_date": reach, "expected": n_slots, "due": int(due.sum()), "missing": slots.loc[due & ~filled, "label"].tolist()}
 
 
-RENDERED_KINDS = {"weekly": "周报", "monthly": "月报"}
+def _scheduled(ds: DataSet, q: Quota, period: Period, cal: WorkCalendar, assessed: bool) -> dict:
+    """A scheduled-report quota: the service's slots through the period, filled by reports handed in by the cut-off.
+
+    Reports are counted by the week/month/quarter they cover, not by the day
+    they were handed in, so the report on the service's last month counts
+    though it arrives after the service end. A20's target is one report for
+    every month of the service (表1 #13 "每月形成分析报告").
+    """
+    settings = ds.settings
+    kind = q.kinds[0]
+    every = report_slots(ds["deliverables"], kind, settings, cal, period.as_of)
+    horizon = min(period.end, settings.end)
+    slots = every[every["first"] <= horizon]
+    open_ahead = every[(every["deadline"] > pd.Timestamp(period.as_of)) & every["submitted_on"].isna()]
+    target = q.target if q.target is not None else len(every)
+    per_rows = in_period(ds["deliverables"], q.date_col, period)
+    item = {"name": q.name, "clause": q.clause, "value": int(slots["submitted_on"].notna().sum()),
+            "period_value": int((per_rows["kind"] == kind).sum()), "target": target}
+    item.update(scheduled_status(slots, target, len(every), open_ahead, period.as_of, assessed))
+    return item
 
 
-def compute_indicators(ds: DataSet, period: Period, kpis: dict, cal: WorkCalendar, reports_dir: Path | None = None) -> dict:
+def compute_indicators(ds: DataSet, period: Period, kpis: dict, cal: WorkCalendar) -> dict:
     """A1–A21 for ``period``; ``kpis`` is the section-4 object of the same period.
 
-    ``reports_dir`` holds the manifest of reports ``sscard`` rendered (counted
-    for A14/A15 beside the deliverables ledger); default ``reports/``.
+    Quotas count the ledgers only (a report ``sscard`` rendered is not a
+    report handed to the purchaser). A quota is ``missed`` only when
+    :func:`is_assessed`; before that a shortfall is ``at_risk``.
     """
     settings = ds.settings
     start, last, elapsed, total_days = service_window(period, settings)
-    over = period.as_of >= end_of_day(settings.end)
+    assessed = is_assessed(period, settings, cal)
     service = Period("service-to-date", start, max(last, start), period.as_of)
     out: dict[str, dict] = {}
 
     h = kpis["hotline"]
-    for code, key, target, note in (("A1", "on_time_rate", 1.0, None), ("A2", "satisfaction_rate", 0.9, "表1 ≥ 90%")):
+    for code, key, target in (("A1", "on_time_rate", 1.0), ("A2", "satisfaction_rate", 0.9)):
         clause = "1.3, 2.4, 表1 #5 #6"
         if reason := _needs(ds, "tickets"):
             out[code] = _not_assessed(code, target, reason, clause)
@@ -217,13 +273,14 @@ def compute_indicators(ds: DataSet, period: Period, kpis: dict, cal: WorkCalenda
         out[code] = item
 
     for q in QUOTAS:
-        if q.code in ("A14", "A15") and not (frame := with_rendered_reports(ds, reports_dir)).empty:
-            pass
-        elif reason := _needs(ds, q.ledger):
-            out[q.code] = _not_assessed(q.code, q.target, reason, q.clause)
+        if reason := _needs(ds, q.ledger):
+            target = q.target if q.target is not None else len(expected_reports(q.kinds[0], settings, cal))
+            out[q.code] = _not_assessed(q.code, target, reason, q.clause)
             continue
-        else:
-            frame = ds[q.ledger]
+        if q.scheduled:
+            out[q.code] = _scheduled(ds, q, period, cal, assessed)
+            continue
+        frame = ds[q.ledger]
         cum_rows = in_period(frame, q.date_col, service) if elapsed else frame.iloc[0:0]
         per_rows = in_period(frame, q.date_col, period)
         cumulative = _count(cum_rows, q)
@@ -231,11 +288,10 @@ def compute_indicators(ds: DataSet, period: Period, kpis: dict, cal: WorkCalenda
             apps = in_period(ds["applications"], "feasibility_report_on", service) if elapsed else ds["applications"].iloc[0:0]
             cumulative = max(cumulative, len(apps))  # reading: a report in 成果台账 or a date in 应用目录
         item = {"name": q.name, "clause": q.clause, "value": cumulative, "period_value": _count(per_rows, q), "target": q.target}
-        item.update(quota_status(cumulative, q.target, elapsed, total_days, over, q.poisson, last, _first_dates(cum_rows, q)))
+        item.update(quota_status(cumulative, q.target, elapsed, total_days, assessed, q.poisson, last, _first_dates(cum_rows, q)))
         out[q.code] = item
 
     out["A10"] = _guide_checks(ds, period, cal)
-    out["A20"] = _case_reports(ds, period, settings)
     out["A21"] = _staffing(ds, period)
     return {k: out[k] for k in sorted(out, key=lambda c: int(c[1:]))}
 
@@ -257,31 +313,30 @@ def _guide_checks(ds: DataSet, period: Period, cal: WorkCalendar) -> dict:
             "days_below": short[:31], "status": MET if not short else MISSED}
 
 
-def _case_reports(ds: DataSet, period: Period, settings) -> dict:
-    """A20 (表1 #13): one application case analysis report a month; value = elapsed months without one."""
-    clause = "表1 #13"
-    if reason := _needs(ds, "deliverables"):
-        return _not_assessed("A20", 0, reason, clause)
-    d = ds["deliverables"]
-    d = d[(d["kind"] == "应用案例分析报告") & (d["submitted_on"] <= pd.Timestamp(period.as_of))]
-    covered = set(d["covers"].dropna().astype(str).str.slice(0, 7)) | set(d.loc[d["covers"].isna(), "submitted_on"].dt.strftime("%Y-%m"))
-    months, m = [], date(max(period.start, settings.start).year, max(period.start, settings.start).month, 1)
-    last = min(period.end, settings.end, period.as_of.date())
-    while m <= last:
-        month_end = add_months(m, 1) - timedelta(days=1)
-        if end_of_day(month_end) <= period.as_of or m.isoformat()[:7] in covered:
-            months.append(m.isoformat()[:7])
-        m = add_months(m, 1)
-    missing = [x for x in months if x not in covered]
-    return {"name": NAMES["A20"], "clause": clause, "value": len(missing), "target": 0, "months": len(months),
-            "months_missing": missing, "status": MET if not missing else MISSED}
-
-
 def _staffing(ds: DataSet, period: Period) -> dict:
-    """A21 (2.3(1)): the roster at the cut-off against 表1."""
+    """A21 (2.3(1), 表1): person-days per post and level over the period's service days through the cut-off.
+
+    Keys: ``value`` person-days on the team; ``target`` person-days 表1
+    requires (41 × ``days``); ``days`` calendar days counted (from the later
+    of the period and service start through the earliest of the period end,
+    the cut-off day and the service end); ``status`` ``met`` when no post and
+    no level is short (a higher level may fill a lower slot), else
+    ``missed``; ``shortfalls`` per short post {post, need_days, have_days,
+    short_days, levels_short {level: person-days}}; ``headcount`` on the
+    cut-off day beside ``headcount_target`` (41); ``days_below_minimum``
+    days with fewer than 41 on the team (each run is a flag, see penalties).
+    """
     clause = "2.3(1), 表1"
     if reason := _needs(ds, "staff"):
-        return _not_assessed("A21", 41, reason, clause)
-    r = roster_check(ds["staff"], min(period.as_of.date(), period.end))
-    return {"name": NAMES["A21"], "clause": clause, "value": r["headcount"], "target": r["target"],
-            "status": MET if r["met"] else MISSED, "shortfalls": r["shortfalls"]}
+        return _not_assessed("A21", MIN_STAFF, reason, clause)
+    settings = ds.settings
+    first = max(period.start, settings.start)
+    last = min(period.end, period.as_of.date(), settings.end)
+    if last < first:
+        return _not_assessed("A21", MIN_STAFF, "统计期间不在服务期内", clause)
+    staff = ds["staff"]
+    d = staffing_delivery(staff, first, last)
+    per_day = headcount_by_day(staff, first, last)
+    return {"name": NAMES["A21"], "clause": clause, "value": d["have_days"], "target": d["need_days"], "days": d["days"],
+            "status": MET if d["met"] else MISSED, "shortfalls": d["shortfalls"], "headcount": len(on_board(staff, last)),
+            "headcount_target": MIN_STAFF, "days_below_minimum": int((per_day < MIN_STAFF).sum())}

@@ -7,7 +7,7 @@ counts are for the period unless the key says otherwise.
 
 from __future__ import annotations
 
-from ..dates.calendar import calendar_for, end_of_day
+from ..dates.calendar import calendar_for
 from ..dates.periods import Period
 from ..ingest.reader import DataSet
 from ..measures.activity import (
@@ -19,7 +19,7 @@ from ..measures.activity import (
 )
 from ..measures.documents import document_kpis
 from ..measures.hotline import channel_kpis, hotline_kpis, prepare_tickets
-from .indicators import compute_indicators
+from .indicators import compute_indicators, is_assessed
 from .penalties import compute_penalties, settlement
 
 
@@ -75,10 +75,9 @@ def compute_kpis(ds: DataSet, period: Period, contract: bool = True) -> dict:
 
 
 def _deductions_to_date(ds: DataSet, period: Period, cal) -> float:
-    """Deductions charged from the service start to the period's cut-off."""
+    """Deductions charged from the service start to the period's cut-off (B1 once the year is assessed)."""
     settings = ds.settings
     last = min(period.end, settings.end)
     span = Period("service-to-date", settings.start, max(last, settings.start), period.as_of)
-    over = span.end >= settings.end and span.as_of >= end_of_day(settings.end)
-    ind = compute_indicators(ds, span, compute_kpis(ds, span, contract=False), cal) if over else {}  # B1 only then
+    ind = compute_indicators(ds, span, compute_kpis(ds, span, contract=False), cal) if is_assessed(span, settings, cal) else {}
     return compute_penalties(ds, span, ind, cal)["total_yuan"]

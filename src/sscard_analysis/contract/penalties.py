@@ -19,18 +19,20 @@ import pandas as pd
 
 from ..config import add_months
 from ..dates.calendar import WorkCalendar, end_of_day
-from ..dates.periods import Period
-from ..ingest.ledgers import LEDGERS, PM_POST
+from ..dates.periods import Period, label_bounds, normalize_label
+from ..ingest.ledgers import PM_POST, SRC_FILE, SRC_ROW
 from ..ingest.reader import DataSet
 from ..measures.documents import lateness, task_stages
 from ..measures.staffing import (
+    MIN_STAFF,
     covered_days,
+    headcount_by_day,
     leave_flags,
-    monthly_turnover,
     on_board,
     turnover,
 )
 from ..privacy import mask_name
+from .indicators import is_assessed, missing_ledger_reason
 
 FINAL_PAYMENT_SHARE = Fraction(1, 5)  # 4.1(3)
 
@@ -47,36 +49,67 @@ def _who(staff: pd.DataFrame, staff_id) -> str:
     return f"{mask_name(row['name'].iloc[0])}（{staff_id}）"
 
 
-def _quarter_end(label: str) -> date | None:
-    m = re.fullmatch(r"(\d{4})\s*[-年]?\s*Q?([1-4])\s*(?:季度)?", label.strip(), re.I)
-    if not m:
+def _quarter_end(label: str, settings=None) -> tuple[str, date] | None:
+    """(normalised quarter label, its last day) for a quarter written in any usual form, else None."""
+    norm = normalize_label(label)
+    if norm is None or not re.fullmatch(r"\d{4}-Q[1-4]|contract-Q\d+", norm):
         return None
-    return add_months(date(int(m[1]), 3 * int(m[2]) - 2, 1), 3) - timedelta(days=1)
+    bounds = label_bounds(norm, settings)
+    return (norm, bounds[1]) if bounds else None
 
 
-def b2_pay(staff: pd.DataFrame, service_start: date | None = None, service_end: date | None = None) -> tuple[list[dict], list[dict]]:
+def _quarter_labels(text: str) -> list[str]:
+    """The quarters a cell lists, split on , ， ; ； 、 / or line breaks (spaces split only a piece that is not
+    one quarter as a whole, so ``2024年 第3季度`` stays one)."""
+    out = []
+    for piece in re.split(r"[,，;；、/\n]+", text.strip()):
+        piece = piece.strip()
+        if not piece:
+            continue
+        if _quarter_end(piece) is None and re.search(r"\s", piece):
+            out += piece.split()
+        else:
+            out.append(piece)
+    return out
+
+
+def b2_pay(staff: pd.DataFrame, service_start: date | None = None, service_end: date | None = None,
+           settings=None) -> tuple[list[dict], list[dict], list[dict]]:
     """B2 (3.1(5)): 2,000 per person per quarter paid below standard, charged on the quarter's last day.
 
-    A quarter that runs past the service end is charged on the service's last
+    Quarters are read in any usual form (2024Q3, 2024-Q3, 2024年3季度,
+    2024年第3季度, 2024年第三季度, 2024年三季度; a service quarter contract-Q2)
+    and normalised, so the same quarter written two ways is one quarter. A
+    quarter that runs past the service end is charged on the service's last
     day; a quarter wholly before the service start is not the operator's.
-    Five or more people in one quarter raise a flag (the purchaser may report
-    to the regulator).
+    Five or more people in one (normalised) quarter raise a flag (the
+    purchaser may report to the regulator).
+
+    Returns (items, flags, unreadable): ``unreadable`` lists each label that
+    cannot be read as a quarter, with its file and row ({who, label, file,
+    row}), never silently skipped.
     """
-    items, per_q = [], {}
-    for r in staff.itertuples(index=False):
-        if not isinstance(r.pay_below_standard_quarters, str):
+    items, per_q, unreadable = [], {}, []
+    for r in staff.to_dict("records"):
+        text = r.get("pay_below_standard_quarters")
+        if not isinstance(text, str):
             continue
-        for q in re.split(r"[,，;；、\s]+", r.pay_below_standard_quarters.strip()):
-            end = _quarter_end(q) if q else None
-            if end is None or (service_start and end < service_start):
+        for label in _quarter_labels(text):
+            q = _quarter_end(label, settings)
+            if q is None:
+                unreadable.append({"who": _who(staff, r["staff_id"]), "label": label, "file": r.get(SRC_FILE), "row": r.get(SRC_ROW)})
+                continue
+            norm, end = q
+            if service_start and end < service_start:
                 continue
             end = min(end, service_end) if service_end else end
-            per_q.setdefault(q, []).append(r.staff_id)
-            items.append(_item("B2", "3.1(5)", f"{_who(staff, r.staff_id)} {q} 工资未按标准发放", 2000, end))
-    flags = [{"flag": "工资未达标人数达5人", "clause": "3.1(5)", "basis": f"{q}：{len(ids)} 人",
-              "date": min(_quarter_end(q), service_end or _quarter_end(q)).isoformat()}
+            if r["staff_id"] in per_q.setdefault(norm, {}):
+                continue  # the same quarter listed twice for one person
+            per_q[norm][r["staff_id"]] = end
+            items.append(_item("B2", "3.1(5)", f"{_who(staff, r['staff_id'])} {norm} 工资未按标准发放", 2000, end))
+    flags = [{"flag": "同一季度工资未达标人数达5人", "clause": "3.1(5)", "basis": f"{q}：{len(ids)} 人", "date": min(ids.values()).isoformat()}
              for q, ids in per_q.items() if len(ids) >= 5]
-    return items, flags
+    return items, flags, unreadable
 
 
 def b3_replacement(staff: pd.DataFrame, as_of, cal: WorkCalendar) -> list[dict]:
@@ -94,31 +127,54 @@ def b3_replacement(staff: pd.DataFrame, as_of, cal: WorkCalendar) -> list[dict]:
         state = f"到岗 {arrived}" if arrived else "尚未到岗"
         for d in pd.date_range(deadline + timedelta(days=1), last).date:
             items.append(_item("B3", "3.2(3)", f"{_who(staff, r.staff_id)} 不合格更换通知 {r.unfit_notice_on.date()}，"
-                               f"应于 {deadline} 前到岗，{state}", 300, d))
+                               f"应于 {deadline} 当日（含）前到岗，{state}", 300, d))
     return items
 
 
-def b4_pm_duties(pm: pd.DataFrame, fee: float, first: date, last: date) -> list[dict]:
+def _charge_day(month_start: date, service_start: date, service_end: date) -> date | None:
+    """The day a monthly deduction is charged: the month's last day, or the service's last day for the part
+    month at the service end; None for a month wholly outside the service (CONTRACT_RULES B, monthly)."""
+    month_end = add_months(month_start, 1) - timedelta(days=1)
+    if month_end < service_start or month_start > service_end:
+        return None
+    return min(month_end, service_end)
+
+
+PM_MIN_ITEMS = 20  # 3.3(1): at least 20 project-management items a month
+
+
+def b4_pm_duties(pm: pd.DataFrame, fee: float, service_start: date, service_end: date) -> tuple[list[dict], list[dict]]:
     """B4 (3.3(1)): PM on-site management items in a month.
 
     Not attended on 3–4 items, or 3–4 items not up to requirement: 10% of the
     monthly fee; 5 or more of either: 15%. The two counts are tested
-    separately (the clause's "或"); the month is charged on its last day.
+    separately (the clause's "或"). Months are calendar months clipped to
+    the service: a month is charged on its last day, the part month at the
+    service end on the service's last day (never dropped). A service month
+    with fewer than 20 items recorded is a data warning (a flag dated on the
+    month's charge day): 3.3(1) asks for at least 20 items.
+
+    Returns (items, flags).
     """
-    items = []
-    for month, g in pm.groupby(pm["month"].dt.to_period("M")):
-        m0 = month.start_time.date()
-        m1 = month.end_time.date()
-        if not (first <= m1 and m0 <= last):
-            continue
+    items, flags = [], []
+    groups = dict(list(pm.groupby(pm["month"].dt.to_period("M"))))
+    m = date(service_start.year, service_start.month, 1)
+    while m <= service_end:
+        month = pd.Period(m, freq="M")
+        day = _charge_day(m, service_start, service_end)
+        g = groups.get(month, pm.iloc[0:0])
+        if len(g) < PM_MIN_ITEMS:
+            flags.append({"flag": "数据提示：项目经理管理事项记录不足20项", "clause": "3.3(1)",
+                          "basis": f"{month} 仅记录 {len(g)} 项（3.3(1) 要求每月至少20项）", "date": day.isoformat()})
         absent = int((g["attended"] == False).sum())  # noqa: E712
         poor = int(((g["attended"] == True) & (g["compliant"] == False)).sum())  # noqa: E712
         worst = max(absent, poor)
         share = Fraction(15, 100) if worst >= 5 else Fraction(10, 100) if worst >= 3 else 0
         if share:
             items.append(_item("B4", "3.3(1)①②", f"{month} 项目经理未现场参加 {absent} 项、不符合要求 {poor} 项，扣当月服务费 {int(share * 100)}%"
-                               f"（月服务费 {fee:,.2f} 元）", float(Fraction(fee).limit_denominator(100) * share), m1))
-    return items
+                               f"（月服务费 {fee:,.2f} 元）", float(Fraction(fee).limit_denominator(100) * share), day))
+        m = add_months(m, 1)
+    return items, flags
 
 
 def b5_complaints(complaints: pd.DataFrame, staff: pd.DataFrame) -> tuple[list[dict], list[dict]]:
@@ -156,32 +212,60 @@ def error_rate_amount(errors: int, volume: int) -> int:
     return next((amount for floor, amount in ERROR_BANDS if r >= floor), 0)
 
 
-def b6_b7_errors(errors: pd.DataFrame, staff: pd.DataFrame) -> tuple[list[dict], list[dict]]:
-    """B6 (10 yuan per spot-check error) and B7 (error-rate bands) per worker and month, charged on the month's last day."""
+def b6_b7_errors(errors: pd.DataFrame, staff: pd.DataFrame, service_start: date, service_end: date) -> tuple[list[dict], list[dict]]:
+    """B6 (10 yuan per spot-check error) and B7 (error-rate bands) per worker and month.
+
+    Charged on the month's last day, the part month at the service end on
+    the service's last day (never dropped); a month wholly outside the
+    service is not charged (CONTRACT_RULES B, monthly).
+    """
     items, flags = [], []
     for r in errors.itertuples(index=False):
-        month_end = (add_months(r.month.date(), 1) - timedelta(days=1))
+        day = _charge_day(r.month.date(), service_start, service_end)
+        if day is None:
+            continue
         label = r.month.strftime("%Y-%m")
         if pd.notna(r.spot_check_errors) and int(r.spot_check_errors) > 0:
             n = int(r.spot_check_errors)
-            items.append(_item("B6", "3.4(2)", f"{_who(staff, r.staff_id)} {label} 抽检差错 {n} 笔 × 10 元", 10 * n, month_end))
+            items.append(_item("B6", "3.4(2)", f"{_who(staff, r.staff_id)} {label} 抽检差错 {n} 笔 × 10 元", 10 * n, day))
         if pd.notna(r.volume) and pd.notna(r.errors):
             amount = error_rate_amount(int(r.errors), int(r.volume))
             if amount:
                 rate = Fraction(int(r.errors), int(r.volume))
-                items.append(_item("B7", "3.4(2)", f"{_who(staff, r.staff_id)} {label} 差错率 {float(rate) * 100:.2f}%（{int(r.errors)}/{int(r.volume)}）", amount, month_end))
+                items.append(_item("B7", "3.4(2)", f"{_who(staff, r.staff_id)} {label} 差错率 {float(rate) * 100:.2f}%（{int(r.errors)}/{int(r.volume)}）", amount, day))
         if r.serious is True:
-            flags.append({"flag": "严重业务差错（如造成100人及以上用卡故障）", "clause": "3.4(2)", "basis": f"{_who(staff, r.staff_id)} {label}", "date": month_end.isoformat()})
+            flags.append({"flag": "严重业务差错（如造成100人及以上用卡故障）", "clause": "3.4(2)", "basis": f"{_who(staff, r.staff_id)} {label}", "date": day.isoformat()})
     return items, flags
+
+
+def service_days(start: date, days: float, cal: WorkCalendar) -> list[tuple[date, float]]:
+    """The working days a company meeting, training or 旷工 row takes, with the share of each (3.5(1)).
+
+    A row starting on a working day covers ``days`` consecutive working days
+    (DATA_CONTRACT 2, attendance). A row starting on a rest day covers
+    ``days`` calendar days from that day, of which only the working days
+    count: a meeting on a rest day takes no service day.
+    """
+    if cal.is_workday(start):
+        return covered_days(start, days, cal)
+    out, left, d = [], days, start
+    while left > 0:
+        share = min(1.0, left)
+        if cal.is_workday(d):
+            out.append((d, share))
+        left -= share
+        d += timedelta(days=1)
+    return out
 
 
 def b8_absence(attendance: pd.DataFrame, staff: pd.DataFrame, service_start: date, cal: WorkCalendar) -> list[dict]:
     """B8 (3.5(1)): company meetings/training beyond the allowance, and recorded 旷工: 2,000 per day.
 
     Allowance from the service start: 10 days for 综合规划（兼项目经理）, 5 for
-    everyone else. Each working day that takes a worker beyond it (a part
-    day counts as a whole one, the worst-case reading) is one absence,
-    charged on that day; each 旷工 day likewise.
+    everyone else. Only working days count (:func:`service_days`). Each
+    working day that takes a worker beyond the allowance (a part day counts
+    as a whole one, the worst-case reading) is one absence, charged on that
+    day; each working day of 旷工 likewise.
     """
     posts = dict(zip(staff["staff_id"], staff["post"]))
     items = []
@@ -190,97 +274,145 @@ def b8_absence(attendance: pd.DataFrame, staff: pd.DataFrame, service_start: dat
         allowance = 10 if posts.get(sid) == PM_POST else 5
         used = 0.0
         for r in g.itertuples(index=False):
+            if r.kind not in ("公司会议", "公司培训", "旷工"):
+                continue
             days = float(r.days) if pd.notna(r.days) else 1.0
-            for d, share in covered_days(r.date.date(), days, cal):
-                if r.kind in ("公司会议", "公司培训"):
-                    used += share
-                    if used > allowance:
-                        items.append(_item("B8", "3.5(1)", f"{_who(staff, sid)} {d} 公司会议/培训累计 {used:g} 天，超出 {allowance} 天额度，视为旷工", 2000, d))
-                elif r.kind == "旷工":
+            for d, share in service_days(r.date.date(), days, cal):
+                if r.kind == "旷工":
                     items.append(_item("B8", "3.5(1)", f"{_who(staff, sid)} {d} 旷工", 2000, d))
+                    continue
+                used += share
+                if used > allowance:
+                    items.append(_item("B8", "3.5(1)", f"{_who(staff, sid)} {d} 公司会议/培训累计 {used:g} 个工作日，超出 {allowance} 天额度，视为旷工", 2000, d))
     return items
+
+
+def _pct(x: Fraction | None) -> str:
+    return "—" if x is None else f"{float(x) * 100:.2f}%"
 
 
 def b9_b10_turnover(staff: pd.DataFrame, settings, last: date) -> tuple[list[dict], list[dict], dict]:
     """B9 (3.6(1)①) and B10 (3.6(1)②) over the service period through ``last``.
 
-    B9: the mean of monthly turnover rates above the bid's promised rate:
-    10,000 per full percentage point (floored); not assessed without
-    ``promised_turnover_rate``. B10: turnover t over the whole window: 25% <= t
-    < 40% -> 2,000 per leaver; t >= 40% -> 3,000; key-post turnover >= 50% ->
-    4,000 per key-post leaver instead.
+    Turnover t = leavers ÷ the statistical average head count of counted
+    staff (past probation) over [service start, last]
+    (:func:`~sscard_analysis.measures.staffing.turnover`); leaving on or
+    after the service's last day is not turnover. B9: t above the bid's
+    promised (yearly) rate: 10,000 per full percentage point (floored); not
+    assessed without ``promised_turnover_rate``. B10 (the same t): 25% <= t
+    < 40% -> 2,000 per leaver; t >= 40% -> 3,000; key-post turnover >= 50%
+    -> 4,000 per key-post leaver instead. Every line is dated ``last``.
+
+    Returns (items, not_assessed, info); info holds ``rate``, ``leavers``,
+    ``average_headcount`` and the same for key posts (``key_post_…``).
     """
-    start = settings.start
+    start, end = settings.start, settings.end
     items, not_assessed = [], []
-    months = monthly_turnover(staff, start, last)
-    rates = [Fraction(m["leavers"]) / Fraction(m["headcount_start"] + m["headcount_end"], 2) for m in months if m["headcount_start"] + m["headcount_end"]]
-    avg = sum(rates, Fraction(0)) / len(rates) if rates else None
-    whole = turnover(staff, start, last)
-    key = turnover(staff, start, last, key_only=True)
-    info = {"average_monthly_rate": None if avg is None else float(avg), "rate": whole["rate"], "leavers": whole["leavers"],
-            "key_post_rate": key["rate"], "key_post_leavers": key["leavers"], "months": months}
+    whole = turnover(staff, start, last, end)
+    key = turnover(staff, start, last, end, key_only=True)
+    t, tk = whole["rate"], key["rate"]
+    info = {"rate": None if t is None else float(t), "leavers": whole["leavers"], "average_headcount": float(whole["average_headcount"]),
+            "key_post_rate": None if tk is None else float(tk), "key_post_leavers": key["leavers"],
+            "key_post_average_headcount": float(key["average_headcount"])}
+    basis = f"离职 {whole['leavers']} 人 ÷ 平均人数 {float(whole['average_headcount']):.2f}"
     if settings.promised_turnover_rate is None:
-        not_assessed.append({"rule": "B9", "clause": "3.6(1)①", "reason": "needs promised_turnover_rate in sscard.toml（投标承诺流动率）"})
-    elif avg is not None:
+        not_assessed.append({"rule": "B9", "clause": "3.6(1)①", "reason": "sscard.toml 未设置投标承诺流动率（[contract] promised_turnover_rate），无法评估"})
+    elif t is not None:
         promised = Fraction(str(settings.promised_turnover_rate))
-        points = math.floor((avg - promised) * 100)
+        points = math.floor((t - promised) * 100)
         if points > 0:
-            items.append(_item("B9", "3.6(1)①", f"平均流动率 {float(avg) * 100:.2f}%，高于承诺 {float(promised) * 100:.2f}% 共 {points} 个百分点", 10000 * points, last))
-    h = Fraction(whole["headcount_start"] + whole["headcount_end"], 2)
-    t = Fraction(whole["leavers"]) / h if h else Fraction(0)
-    hk = Fraction(key["headcount_start"] + key["headcount_end"], 2)
-    tk = Fraction(key["leavers"]) / hk if hk else Fraction(0)
-    key_ids = set(key["leaver_ids"]) if tk >= Fraction(1, 2) else set()
-    per = 3000 if t >= Fraction(2, 5) else 2000 if t >= Fraction(1, 4) else 0
+            items.append(_item("B9", "3.6(1)①", f"服务期人员流动率 {_pct(t)}（{basis}），高于承诺 {_pct(promised)} 共 {points} 个百分点",
+                               10000 * points, last))
+    key_ids = set(key["leaver_ids"]) if tk is not None and tk >= Fraction(1, 2) else set()
+    per = 3000 if t is not None and t >= Fraction(2, 5) else 2000 if t is not None and t >= Fraction(1, 4) else 0
     for sid in whole["leaver_ids"]:
         if sid in key_ids:
-            items.append(_item("B10", "3.6(1)②", f"重点岗位流动率 {float(tk) * 100:.2f}%（≥50%），离职 {_who(staff, sid)}", 4000, last))
+            items.append(_item("B10", "3.6(1)②", f"重点岗位流动率 {_pct(tk)}（≥50%），离职 {_who(staff, sid)}", 4000, last))
         elif per:
-            items.append(_item("B10", "3.6(1)②", f"人员流动率 {float(t) * 100:.2f}%，离职 {_who(staff, sid)}", per, last))
+            items.append(_item("B10", "3.6(1)②", f"人员流动率 {_pct(t)}（{basis}），离职 {_who(staff, sid)}", per, last))
     return items, not_assessed, info
 
 
 def b11_documents(docs: pd.DataFrame, period: Period, settings, cal: WorkCalendar, deliverables: pd.DataFrame | None = None) -> list[dict]:
-    """B11 (3.7(1)): 100 per document (task) per day late, for the late days inside the period.
+    """B11 (3.7(1)): 100 per document (task) per day late, one line per task per late day, dated that day.
 
-    Tasks are the purchaser's requests (表2 rows 1–4) and the weekly and monthly reports (row 5).
+    Tasks are the purchaser's requests (表2 rows 1–4) and, given the
+    deliverables ledger, every weekly and monthly report the service
+    calendar expects (row 5): one never submitted is late from its deadline
+    through the cut-off. Days are calendar days (``late_day_basis``); only
+    the days inside the period are charged, so periods add up to the year.
+    A late day after the service end (the reports on the last week and
+    month fall due after it) is charged on the service's last day, never
+    dropped, like the monthly deductions (CONTRACT_RULES B); its own date is
+    in the basis.
     """
-    late = lateness(task_stages(docs, deliverables, settings, cal), period, settings.late_day_basis, cal)
-    unit = "工作日" if settings.late_day_basis == "working" else "天"
-    return [_item("B11", "3.7(1)", f"办文 {r.doc_id}（{r.doc_type}，{r.stage}）期限 {r.deadline:%Y-%m-%d}，本期超时 {r.late_days} 个{unit}",
-                  100 * r.late_days, min(period.end, period.as_of.date()))
-            for r in late.itertuples() if r.late_days > 0]
+    cut = period.as_of
+    span = period if period.end < settings.end else Period(period.label, period.start, max(period.end, cut.date()), cut)
+    late = lateness(task_stages(docs, deliverables, settings, cal), span, settings.late_day_basis, cal)
+    working = settings.late_day_basis == "working"
+    items = []
+    for r in late.itertuples():
+        state = f"{r.done_eff:%Y-%m-%d} 完成" if pd.notna(r.done_eff) else "截至统计时点未报送" if r.stage == "报送" else "截至统计时点未完成"
+        first = r.deadline.date() + timedelta(days=1)
+        for d in r.charged:
+            k = max(cal.workdays_in(first, d) if working else (d - first).days + 1, 1)
+            after = "（服务期结束后，计入服务期最后一日）" if d > settings.end else ""
+            day = min(d, settings.end)
+            if period.start <= day <= min(period.end, cut.date()):
+                items.append(_item("B11", "3.7(1)", f"办文 {r.doc_id}（{r.doc_type}，{r.stage}）期限 {r.deadline:%Y-%m-%d}，{state}；"
+                                   f"{d} 为超时第 {k} {'个工作日' if working else '天'}{after}", 100, day))
+    return items
+
+
+def headcount_flags(staff: pd.DataFrame, first: date, last: date) -> list[dict]:
+    """2.3(1): each run of days in [first, last] with fewer than 41 on the team is a flag dated on its first day."""
+    per_day = headcount_by_day(staff, first, last)
+    flags, run = [], []
+    for d, n in list(per_day.items()) + [(None, MIN_STAFF)]:
+        if n < MIN_STAFF:
+            run.append((d, n))
+        elif run:
+            flags.append({"flag": f"在岗人数少于{MIN_STAFF}人", "clause": "2.3(1)",
+                          "basis": f"{run[0][0]} 至 {run[-1][0]} 共 {len(run)} 天，最少 {min(x for _, x in run)} 人", "date": run[0][0].isoformat()})
+            run = []
+    return flags
 
 
 def compute_penalties(ds: DataSet, period: Period, indicators: dict, cal: WorkCalendar) -> dict:
     """Every deduction charged in ``period`` with the flags raised in it.
 
     Returns ``total_yuan``, ``items`` (rule, clause, basis, amount_yuan, date),
-    ``not_assessed`` (rules whose data is missing, with the reason), ``flags``
-    and ``settlement`` (deductions from the service start to the cut-off
-    against the final 20% payment).
+    ``not_assessed`` (each rule whose data is missing, once, with the reason
+    in Chinese), ``flags`` (no money: 3.1(5), 3.2(3), 3.4, 3.5(2), 5.3(1),
+    2.3(1), and data warnings that stop a rule from being applied in full)
+    and ``turnover``. B1 is charged only on a period covering the whole
+    service once the cut-off passes the assessment day; B9 and B10 once the
+    cut-off passes the service end.
     """
     settings = ds.settings
     first, last = period.start, min(period.end, period.as_of.date())
     items, flags, not_assessed = [], [], []
 
-    def need(rule: str, clause: str, *ledgers: str) -> bool:
+    def need(rules: tuple[str, ...], clause: str, *ledgers: str) -> bool:
         missing = [lg for lg in ledgers if not ds.has(lg)]
-        for lg in missing:
-            not_assessed.append({"rule": rule, "clause": clause, "reason": f"needs {lg} ledger（{LEDGERS[lg].zh}）"})
+        if missing:
+            not_assessed.extend({"rule": r, "clause": clause, "reason": missing_ledger_reason(*missing)} for r in rules)
         return not missing
 
     staff = ds["staff"]
     whole_service = period.start <= settings.start and period.end >= settings.end
-    if whole_service and period.as_of >= end_of_day(settings.end):
+    if whole_service and is_assessed(period, settings, cal):
         for code, ind in indicators.items():
             if ind["status"] == "missed":
                 items.append(_item("B1", "3.1(1)", f"{code} {ind['name']} 未达标（{_fmt(ind['value'])} / 目标 {_fmt(ind['target'])}）", 2000, settings.end))
-    if need("B2", "3.1(5)", "staff"):
-        i, f = b2_pay(staff, settings.start, settings.end)
+    if need(("B2",), "3.1(5)", "staff"):
+        i, f, unreadable = b2_pay(staff, settings.start, settings.end, settings)
         items += i
         flags += f
-    if need("B3", "3.2(3)", "staff"):
+        flags += [{"flag": "数据提示：工资未达标季度无法识别，未计入B2", "clause": "3.1(5)",
+                   "basis": (f"{u['file']} 第 {u['row']} 行 " if u["file"] else "") + f"{u['who']}：“{u['label']}”", "date": last.isoformat()}
+                  for u in unreadable]
+    if need(("B3",), "3.2(3)", "staff"):
         items += b3_replacement(staff, period.as_of, cal)
         team = on_board(staff, last)
         day = pd.Timestamp(last)
@@ -288,35 +420,46 @@ def compute_penalties(ds: DataSet, period: Period, indicators: dict, cal: WorkCa
                         & (team["replaced_on"].isna() | (team["replaced_on"] > day))]  # on the team, not yet replaced
         if len(team) and Fraction(len(notified), len(team)) > Fraction(1, 10):
             flags.append({"flag": "超过10%的服务人员不能满足任职要求", "clause": "3.2(3)", "basis": f"{len(notified)} / {len(team)} 人", "date": last.isoformat()})
-    if need("B4", "3.3(1)", "pm_duties"):
-        items += b4_pm_duties(ds["pm_duties"], settings.monthly_fee_yuan, first, last)
-    if need("B5", "3.4(1)", "complaints"):
+        lo, hi = max(first, settings.start), min(last, settings.end)
+        if lo <= hi:
+            flags += headcount_flags(staff, lo, hi)
+    if need(("B4",), "3.3(1)", "pm_duties"):
+        i, f = b4_pm_duties(ds["pm_duties"], settings.monthly_fee_yuan, settings.start, settings.end)
+        items += i
+        flags += f
+    if need(("B5",), "3.4(1)", "complaints"):
         seen = ds["complaints"][ds["complaints"]["received_on"] <= pd.Timestamp(period.as_of)]
         i, f = b5_complaints(seen, staff)
         items += i
         flags += f
         flags += termination_triggers(seen)
-    if need("B6", "3.4(2)", "errors"):
-        i, f = b6_b7_errors(ds["errors"], staff)
+    if need(("B6", "B7"), "3.4(2)", "errors"):
+        i, f = b6_b7_errors(ds["errors"], staff, settings.start, settings.end)
         items += i
         flags += f
-    if need("B8", "3.5(1)", "attendance", "staff"):
+    if need(("B8",), "3.5(1)", "attendance", "staff"):
         items += b8_absence(ds["attendance"], staff, settings.start, cal)
         flags += [{"flag": "请假≥5个工作日，须安排同资质人员顶岗", "clause": "3.5(2)",
                    "basis": f"{_who(staff, f['staff_id'])} {f['month']} " + ("连续请假5个工作日" if f["kind"] == "consecutive" else f"当月请假累计达 {f['days']:g} 个工作日"),
                    "date": f["until"]}
                   for f in leave_flags(ds["attendance"], cal, first, last)]
     turnover_info = None
-    if need("B9", "3.6(1)", "staff"):
+    if need(("B9", "B10"), "3.6(1)", "staff"):
         service_last = min(settings.end, period.as_of.date())
         i, na, turnover_info = b9_b10_turnover(staff, settings, service_last)
         if whole_service and period.as_of >= end_of_day(settings.end):  # settled on the whole service period
             items += i
             not_assessed += na
-    if need("B11", "3.7(1)", "documents"):
+    if ds.has("documents") or ds.has("deliverables"):
         items += b11_documents(ds["documents"], period, settings, cal, ds["deliverables"] if ds.has("deliverables") else None)
-    # Keep what is charged inside the period (B11 is already split by period).
-    items = [it for it in items if it["rule"] in ("B11", "B9", "B10", "B1") or first <= date.fromisoformat(it["date"]) <= last]
+        if not ds.has("deliverables"):
+            not_assessed.append({"rule": "B11", "clause": "3.7(1)", "reason": "缺少成果台账（deliverables），周报、月报的迟交无法评估"})
+        elif not ds.has("documents"):
+            not_assessed.append({"rule": "B11", "clause": "3.7(1)", "reason": "缺少办文台账（documents），采购人办文需求的超时无法评估"})
+    else:
+        need(("B11",), "3.7(1)", "documents", "deliverables")
+    # Keep what is charged inside the period; B1, B9 and B10 belong to the service period as a whole.
+    items = [it for it in items if it["rule"] in ("B1", "B9", "B10") or first <= date.fromisoformat(it["date"]) <= last]
     flags = [f for f in flags if first <= date.fromisoformat(f["date"][:10]) <= last]
     items.sort(key=lambda it: (int(it["rule"][1:]), it["date"], it["basis"]))
     total = round(sum(it["amount_yuan"] for it in items), 2)

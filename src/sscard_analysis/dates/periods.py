@@ -2,7 +2,8 @@
 
 Periods: ``2024-W18`` (ISO week), ``2024-05``, ``2024-Q2``, ``2024``,
 ``contract`` (the whole service period), ``contract-Q1`` … ``contract-Q4``
-(service quarters) and ``2024-05-06..2024-05-19`` (an explicit range).
+(service quarters; a service longer than 12 months continues with
+``contract-Q5`` …) and ``2024-05-06..2024-05-19`` (an explicit range).
 The cut-off (``as_of``) defaults to 23:59:59 of the period's last day or
 now, whichever is earlier.
 """
@@ -10,6 +11,7 @@ now, whichever is earlier.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -69,10 +71,12 @@ def _bounds(label: str, settings: Settings) -> tuple[date, date]:
         return date(int(m[1]), 1, 1), date(int(m[1]), 12, 31)
     if s.lower() == "contract":
         return settings.start, settings.end
-    if m := re.fullmatch(r"contract-Q([1-4])", s, re.I):
+    if m := re.fullmatch(r"contract-Q(\d{1,2})", s, re.I):
+        quarters = service_quarters(settings)
         q = int(m[1])
-        start = add_months(settings.start, 3 * (q - 1))
-        return start, min(add_months(settings.start, 3 * q) - timedelta(days=1), settings.end)
+        if not 1 <= q <= len(quarters):
+            raise PeriodError(f"{label}: 服务期只有 {len(quarters)} 个季度（contract-Q1…Q{len(quarters)}）")
+        return quarters[q - 1][1:]
     if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", s):
         try:
             a, b = date.fromisoformat(m[1]), date.fromisoformat(m[2])
@@ -84,6 +88,68 @@ def _bounds(label: str, settings: Settings) -> tuple[date, date]:
     raise PeriodError(
         f"{label}: 无法识别的期间；可用 2024-W18、2024-05、2024-Q2、2024、contract、contract-Q1…Q4、2024-05-06..2024-05-19"
     )
+
+
+def service_quarters(settings: Settings) -> list[tuple[str, date, date]]:
+    """(label, first day, last day) of each service quarter: three months from the service start, the last one
+    clipped to the service end; a service longer than 12 months continues with ``contract-Q5`` …."""
+    out, q = [], 0
+    while (start := add_months(settings.start, 3 * q)) <= settings.end:  # counted from the start: no drift after a 31st
+        out.append((f"contract-Q{q + 1}", start, min(add_months(settings.start, 3 * (q + 1)) - timedelta(days=1), settings.end)))
+        q += 1
+    return out
+
+
+_CN_DIGIT = {"一": "1", "二": "2", "三": "3", "四": "4"}
+_WEEK_RE = re.compile(r"(\d{4})(?:-?W(\d{1,2})|年第?(\d{1,2})周)", re.I)
+_MONTH_RE = re.compile(r"(\d{4})(?:[-/.](\d{1,2})|年(\d{1,2})月|(\d{2}))(?:[-/.]0?1(?:00:00(?::00)?)?)?")
+_QUARTER_RE = re.compile(r"(\d{4})(?:-?Q([1-4])|年Q([1-4])|年第?([1-4一二三四])季度?)", re.I)
+_SERVICE_RE = re.compile(r"contract(?:-Q(\d{1,2}))?", re.I)
+_YEAR_RE = re.compile(r"(\d{4})年?(?:度|全年)?")
+
+
+def normalize_label(text: object) -> str | None:
+    """The canonical label of a period written in any usual form, or None when it cannot be read.
+
+    Weeks ``2024-W18``, ``2024W18``, ``2024年第18周``, ``2024年18周`` → ``2024-W18``;
+    months ``2024-05``, ``2024-5``, ``2024/05``, ``2024.5``, ``2024年5月``, ``202405``
+    (and a first-of-month date such as ``2024-05-01``, which is how Excel stores a
+    typed ``2024-05``) → ``2024-05``; quarters ``2024Q3``, ``2024-Q3``, ``2024年Q3``,
+    ``2024年3季度``, ``2024年第3季度``, ``2024年第三季度``, ``2024年三季度`` →
+    ``2024-Q3``; ``contract`` and ``contract-Q2``; a year ``2024`` / ``2024年`` /
+    ``2024年度``. Full-width characters and spaces are ignored (NFKC).
+    """
+    if text is None or (isinstance(text, float) and text != text):
+        return None
+    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
+    if not s:
+        return None
+    if m := _WEEK_RE.fullmatch(s):
+        y, w = int(m[1]), int(m[2] or m[3])
+        try:
+            date.fromisocalendar(y, w, 1)
+        except ValueError:
+            return None
+        return f"{y}-W{w:02d}"
+    if m := _QUARTER_RE.fullmatch(s):
+        q = m[2] or m[3] or _CN_DIGIT.get(m[4], m[4])
+        return f"{m[1]}-Q{q}"
+    if m := _MONTH_RE.fullmatch(s):
+        mo = int(m[2] or m[3] or m[4])
+        return f"{m[1]}-{mo:02d}" if 1 <= mo <= 12 else None
+    if m := _SERVICE_RE.fullmatch(s):
+        return f"contract-Q{int(m[1])}" if m[1] else "contract"
+    if m := _YEAR_RE.fullmatch(s):
+        return m[1]
+    return None
+
+
+def label_bounds(label: str, settings: Settings | None = None) -> tuple[date, date] | None:
+    """(first day, last day) of a canonical label from :func:`normalize_label`; None when it has none."""
+    try:
+        return _bounds(label, settings or Settings())
+    except PeriodError:
+        return None
 
 
 def parse_as_of(text: str) -> datetime:

@@ -14,6 +14,7 @@ from datetime import date, datetime, time
 import numpy as np
 import pandas as pd
 
+from ..dates.periods import normalize_label
 from ..privacy import check_ids, normalize_phone, scrub_text
 from . import ledgers as L
 
@@ -250,6 +251,8 @@ def convert(col: L.Column, raw: pd.Series, problems: Problems, today: date) -> p
         bad = ~empty & num.isna().to_numpy()
         value = num.astype("Int64") if col.kind == L.INT else num.astype(float)
         why = "不是有效数字或超出范围"
+    elif col.kind == L.PERIOD:
+        return _convert_periods(col, raw, text, problems)
     elif col.kind == L.ID_NUMBER:
         return _convert_ids(col, raw, text, empty, problems, today)
     elif col.kind == L.PHONE:
@@ -295,6 +298,17 @@ def _convert_dates(col: L.Column, raw: pd.Series, problems: Problems) -> pd.Seri
     bad = ~empty & value.isna().to_numpy()
     _report(col, raw, bad, empty, why, problems)
     return value
+
+
+def _convert_periods(col: L.Column, raw: pd.Series, text: pd.Series, problems: Problems) -> pd.Series:
+    """Period labels normalised (``2024年5月`` -> ``2024-05``, ``2024年第18周`` -> ``2024-W18``), once per distinct
+    value; one that cannot be read is kept as written with a warning (nothing lost)."""
+    codes, uniques = pd.factorize(text)
+    mapped = np.array([normalize_label(u) for u in uniques] + [None], dtype=object)
+    value = pd.Series(mapped[codes], index=text.index, dtype=object)
+    bad = text.notna().to_numpy() & value.isna().to_numpy()
+    problems.warn(bad, col, lambda p: f"{_shown(raw, col)(p)} 不是可识别的期间（如 2024-05、2024-W18、2024-Q2），按原文保留")
+    return value.where(~bad, text.astype(object))
 
 
 def _convert_ids(col: L.Column, raw: pd.Series, text: pd.Series, empty: np.ndarray, problems: Problems, today: date) -> pd.Series:

@@ -31,6 +31,7 @@ FLOAT = "float"
 ID_NUMBER = "id_number"  # personal data: resident ID number
 PHONE = "phone"  # personal data: phone number(s)
 NAME = "name"  # personal data: a citizen's name
+PERIOD = "period"  # a period label in any usual form, normalised (2024年5月 -> 2024-05, 2024年第18周 -> 2024-W18)
 
 PERSONAL_KINDS = (ID_NUMBER, PHONE, NAME)
 
@@ -320,7 +321,7 @@ DOCUMENTS = _register(Ledger("documents", "办文台账", ("办文",), ("doc_id"
 DELIVERABLES = _register(Ledger("deliverables", "成果台账", ("成果",), ("deliverable_id",), (
     _c("deliverable_id", "编号", kind=KEYTEXT, required=True),
     _c("kind", "类型", kind=ENUM, values=DELIVERABLE_KINDS, required=True),
-    _c("covers", "所属期间"),
+    _c("covers", "所属期间", kind=PERIOD),
     _c("submitted_on", "提交日期", kind=DATE, required=True),
     _c("title", "标题"),
 )))

@@ -83,9 +83,15 @@ def on_time(tickets: pd.DataFrame, period: Period) -> dict:
 
 
 def overdue_open(tickets: pd.DataFrame, as_of) -> pd.DataFrame:
-    """Counted tickets open at the cut-off whose due_at is strictly before it (any period)."""
+    """Counted tickets open at the cut-off whose due_at is at or before it, whatever period they were due in.
+
+    A ticket due at 23:59:59 of the cut-off day and still open at that instant
+    has used its whole window (DATA_CONTRACT 3), so every ticket due in a
+    period and not closed on time is either here or closed late: the lists
+    reconcile with the on-time rate.
+    """
     t = counted(tickets)
-    return t[t[CLOSED_AT].isna() & (t[DUE_AT] < as_of)]
+    return t[t[CLOSED_AT].isna() & (t[DUE_AT] <= as_of)]
 
 
 def satisfaction(tickets: pd.DataFrame, period: Period, basic_counts: bool = True) -> dict:

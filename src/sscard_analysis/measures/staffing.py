@@ -8,7 +8,9 @@ table lives here as data, transcribed from the seed.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 
 from ..config import add_months
@@ -36,32 +38,44 @@ MIN_STAFF = 41  # 2.3(1)
 
 
 def on_board(staff: pd.DataFrame, day: date) -> pd.DataFrame:
-    """Staff on the team on ``day``: joined by then and not yet left (left_on is the first day away)."""
+    """Staff on the team on ``day``: joined by then and not yet gone (left_on, 离职日期, is the last day on the team)."""
     ts = pd.Timestamp(day)
-    return staff[(staff["onboard_on"] <= ts) & (staff["left_on"].isna() | (staff["left_on"] > ts))]
+    return staff[(staff["onboard_on"] <= ts) & (staff["left_on"].isna() | (staff["left_on"] >= ts))]
 
 
 def _level_shortfall(levels: list[str], need: dict[str, int]) -> dict[str, int]:
-    """Slots left unfilled when people of these levels fill the required slots.
+    """Slots left unfilled when people of these levels fill the required slots (head counts on one day)."""
+    pool: dict[int, float] = {}
+    for lv in levels:
+        pool[LEVEL_RANK.get(lv, 0)] = pool.get(LEVEL_RANK.get(lv, 0), 0) + 1
+    return {lv: int(v) for lv, v in _fill_levels(pool, {lv: float(n) for lv, n in need.items()}).items()}
 
-    Slots are filled from the highest required level down, each by the lowest
-    level that qualifies, so a higher level fills a lower slot only when no
-    one else can.
+
+def _fill_levels(pool: dict[int, float], need: dict[str, float]) -> dict[str, float]:
+    """What is left of ``need`` (level -> quantity) once ``pool`` (level rank -> quantity) fills it.
+
+    A higher level may fill a lower slot (表1, DATA_CONTRACT 2): slots are filled
+    from the highest required level down, each from the lowest level that
+    qualifies, so a higher level fills a lower slot only when no one else can.
+    Quantities are head counts (one day) or person-days (a period).
     """
-    pool = sorted((LEVEL_RANK.get(lv, 0) for lv in levels))
-    short: dict[str, int] = {}
+    pool = dict(pool)
+    short: dict[str, float] = {}
     for level in sorted(need, key=lambda lv: -LEVEL_RANK[lv]):
-        for _ in range(need[level]):
-            fit = next((i for i, r in enumerate(pool) if r >= LEVEL_RANK[level]), None)
-            if fit is None:
-                short[level] = short.get(level, 0) + 1
-            else:
-                pool.pop(fit)
+        want = need[level]
+        for rank in sorted(r for r in pool if r >= LEVEL_RANK[level]):
+            take = min(want, pool[rank])
+            pool[rank] -= take
+            want -= take
+            if not want:
+                break
+        if want > 0:
+            short[level] = want
     return short
 
 
 def roster_check(staff: pd.DataFrame, day: date) -> dict:
-    """A21 (2.3(1), 表1): head count and per-post, per-level minimums on ``day``.
+    """The roster on one day against 表1 (2.3(1)): head count and per-post, per-level minimums on ``day``.
 
     Returns ``headcount``, ``target`` (41), ``met`` and ``shortfalls``: a list
     of {post, need, have, missing_levels} for posts below their minimum.
@@ -78,6 +92,63 @@ def roster_check(staff: pd.DataFrame, day: date) -> dict:
     return {"headcount": headcount, "target": MIN_STAFF, "met": headcount >= MIN_STAFF and not shortfalls, "shortfalls": shortfalls}
 
 
+def _days_on_team(staff: pd.DataFrame, first: date, last: date) -> pd.Series:
+    """Days each worker was on the team within [first, last] (onboard_on through left_on, both inclusive)."""
+    a = staff["onboard_on"].clip(lower=pd.Timestamp(first))
+    b = staff["left_on"].fillna(pd.Timestamp(last)).clip(upper=pd.Timestamp(last))
+    return ((b - a).dt.days + 1).clip(lower=0).fillna(0).astype(int)
+
+
+def staffing_delivery(staff: pd.DataFrame, first: date, last: date) -> dict:
+    """A21 (2.3(1), 表1): person-days delivered per post and level over [first, last] against 表1.
+
+    表1 gives each post's figure in 人月 over the 12-month service (e.g.
+    银行网点现场服务支持 156 人月 = 13 people every day); pro-rated to a
+    window of ``days`` calendar days a post needs ``head count × days``
+    person-days, and each level ``level count × days``. A worker counts from
+    onboard_on through left_on inclusive; a higher level may fill a lower slot.
+
+    Returns
+    -------
+    dict with ``days`` (calendar days in the window), ``need_days`` (41 ×
+    days), ``have_days`` (person-days of everyone on the team), ``met`` (no
+    post and no level short) and ``shortfalls``: for each short post
+    {post, need_days, have_days, short_days (post total, person-days),
+    levels_short {level: person-days}}.
+    """
+    days = (last - first).days + 1
+    if days <= 0:
+        return {"days": 0, "need_days": 0, "have_days": 0, "met": True, "shortfalls": []}
+    on = _days_on_team(staff, first, last)
+    shortfalls = []
+    for post, (n, levels) in TABLE1_POSTS.items():
+        mine = staff["post"] == post
+        have = int(on[mine].sum())
+        pool: dict[int, float] = {}
+        for lv, d in zip(staff.loc[mine, "level"], on[mine]):
+            if isinstance(lv, str) and d:
+                pool[LEVEL_RANK.get(lv, 0)] = pool.get(LEVEL_RANK.get(lv, 0), 0) + int(d)
+        short = _fill_levels(pool, {lv: k * days for lv, k in levels.items()})
+        if have < n * days or short:
+            shortfalls.append({"post": post, "need_days": n * days, "have_days": have, "short_days": max(n * days - have, 0),
+                               "levels_short": {lv: int(v) for lv, v in short.items()}})
+    return {"days": days, "need_days": MIN_STAFF * days, "have_days": int(on.sum()), "met": not shortfalls, "shortfalls": shortfalls}
+
+
+def headcount_by_day(staff: pd.DataFrame, first: date, last: date) -> pd.Series:
+    """Workers on the team on each day of [first, last] (onboard_on through left_on inclusive), indexed by date."""
+    days = pd.date_range(first, last, freq="D")
+    if not len(days):
+        return pd.Series(dtype=int)
+    a = staff["onboard_on"].clip(lower=days[0])
+    b = staff["left_on"].fillna(days[-1]).clip(upper=days[-1])
+    ok = (a <= b).to_numpy()
+    diff = np.zeros(len(days) + 1, dtype=int)
+    np.add.at(diff, (a[ok] - days[0]).dt.days.to_numpy(), 1)
+    np.add.at(diff, (b[ok] - days[0]).dt.days.to_numpy() + 1, -1)
+    return pd.Series(np.cumsum(diff[:-1]), index=days.date)
+
+
 def counted_on(staff: pd.DataFrame, day: date) -> pd.DataFrame:
     """Staff who count for turnover on ``day`` (3.6(1)): on board and past the two-month probation.
 
@@ -88,34 +159,40 @@ def counted_on(staff: pd.DataFrame, day: date) -> pd.DataFrame:
     return team[team["probation_passed_on"].notna() & (team["probation_passed_on"] <= pd.Timestamp(day))]
 
 
-def turnover(staff: pd.DataFrame, first: date, last: date, key_only: bool = False) -> dict:
-    """Turnover over [first, last] (3.6(1); CONTRACT_RULES B).
+def average_headcount(staff: pd.DataFrame, first: date, last: date) -> Fraction:
+    """The statistical average head count (平均人数) of counted staff over [first, last].
 
-    t = leavers / mean(counted head count on ``first`` and on ``last``), where
-    leavers are counted staff whose left_on falls in the window. Returns
-    ``leavers``, ``headcount_start``, ``headcount_end`` and ``rate`` (a fraction;
-    None when both head counts are 0). ``key_only`` restricts to key posts.
+    The mean over the window's calendar months, each clipped to the window, of
+    (counted head count on the month's first day + on its last day) ÷ 2.
+    Exact (a Fraction); 0 for an empty window.
+    """
+    months, m = [], date(first.year, first.month, 1)
+    while m <= last:
+        a, b = max(m, first), min(add_months(m, 1) - timedelta(days=1), last)
+        months.append(Fraction(len(counted_on(staff, a)) + len(counted_on(staff, b)), 2))
+        m = add_months(m, 1)
+    return sum(months, Fraction(0)) / len(months) if months else Fraction(0)
+
+
+def turnover(staff: pd.DataFrame, first: date, last: date, service_end: date | None = None, key_only: bool = False) -> dict:
+    """Turnover over [first, last] (3.6(1); CONTRACT_RULES B, turnover).
+
+    t = leavers ÷ :func:`average_headcount`. Leavers are counted staff (past
+    probation on their last day) whose left_on, the last day on the team,
+    falls in the window and before ``service_end``: leaving on or after the
+    service's last day is the end of the service, not turnover. Returns
+    ``leavers``, ``leaver_ids``, ``average_headcount`` and ``rate`` (a Fraction;
+    None when the average head count is 0). ``key_only`` restricts to key posts.
     """
     s = staff[staff["key_post"] == True] if key_only else staff  # noqa: E712
     a, b = pd.Timestamp(first), pd.Timestamp(last)
     left = s[s["left_on"].notna() & (s["left_on"] >= a) & (s["left_on"] <= b)]
-    # counted the day before leaving: past probation by then
-    left = left[left["probation_passed_on"].notna() & (left["probation_passed_on"] < left["left_on"])]
-    h0 = len(counted_on(s, first))
-    h1 = len(counted_on(s, last))
-    mean = (h0 + h1) / 2
-    return {"leavers": len(left), "leaver_ids": left["staff_id"].tolist(), "headcount_start": h0, "headcount_end": h1,
-            "rate": len(left) / mean if mean else None}
-
-
-def monthly_turnover(staff: pd.DataFrame, start: date, last: date) -> list[dict]:
-    """Turnover of each service month from ``start`` through ``last`` (the basis of B9's average)."""
-    out, k = [], 0
-    while (m := add_months(start, k)) <= last:  # counted from the start each time: no drift after a 31st
-        end = min(add_months(start, k + 1) - timedelta(days=1), last)
-        out.append({"month": m.isoformat()[:7], **turnover(staff, m, end)})
-        k += 1
-    return out
+    if service_end is not None:
+        left = left[left["left_on"] < pd.Timestamp(service_end)]
+    left = left[left["probation_passed_on"].notna() & (left["probation_passed_on"] <= left["left_on"]) & (left["onboard_on"] <= left["left_on"])]
+    avg = average_headcount(s, first, last)
+    return {"leavers": len(left), "leaver_ids": left["staff_id"].tolist(), "average_headcount": avg,
+            "rate": Fraction(len(left)) / avg if avg else None}
 
 
 def leave_flags(attendance: pd.DataFrame, cal: WorkCalendar, first: date, last: date) -> list[dict]:

@@ -212,13 +212,23 @@ def rates_with_intervals(ctx: ReportContext) -> Fragment:
 
 
 def late_tickets(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(open past their deadline at the cut-off, closed late in the period): hotline tickets, no personal data."""
+    """(open past their deadline at the cut-off, closed late in the period): hotline tickets, no personal data.
+
+    The first list holds every ticket open at the cut-off whose deadline is at
+    or before it (``hotline.overdue_open``), its column 到期 saying whether it
+    was due in the period (本期) or before (此前); the second, tickets due in
+    the period and closed late. So tickets_due − closed_on_time = the 本期
+    rows of the first list + the second list (DATA_CONTRACT 3), and the weeks
+    of a month add up to the month.
+    """
     seen = as_at(ctx.tickets, ctx.period.as_of)
     hot = seen[seen["channel"] == HOTLINE]
-    od = overdue_open(hot, ctx.period.as_of).sort_values("due_at")
+    od = overdue_open(hot, ctx.period.as_of).sort_values(["due_at", "ticket_id"])
     t = counted(hot)
     late = t[(t["due_at"] >= ctx.period.start_dt) & (t["due_at"] <= ctx.period.end_dt) & t["closed_at"].notna() & (t["closed_at"] > t["due_at"])]
-    return _ticket_list(od), _ticket_list(late.sort_values("due_at"))
+    in_period = (od["due_at"] >= ctx.period.start_dt) & (od["due_at"] <= ctx.period.end_dt)
+    return (_ticket_list(od).assign(到期=np.where(in_period, "本期", "此前")),
+            _ticket_list(late.sort_values(["due_at", "ticket_id"])).assign(到期="本期"))
 
 
 def _ticket_list(frame: pd.DataFrame) -> pd.DataFrame:
@@ -231,9 +241,14 @@ def _ticket_list(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def overdue_tickets(ctx: ReportContext, limit: int = 30) -> Fragment:
-    """Hotline tickets open past their deadline at the cut-off, and those closed late in the period (no personal data)."""
-    parts = []
-    for title, frame in zip(("逾期未办结", "超时办结"), late_tickets(ctx)):
+    """Hotline tickets open past their deadline at the cut-off, and those closed late in the period (no personal data),
+    with the line that reconciles them with the on-time rate."""
+    h = ctx.kpis["hotline"]
+    overdue, late = late_tickets(ctx)
+    due_open = int((overdue["到期"] == "本期").sum())
+    parts = [f'<p class="note">本期到期 {h["tickets_due"]:,} 件，按时办结 {h["closed_on_time"]:,} 件，未按时 {h["tickets_due"] - h["closed_on_time"]:,} 件'
+             f"＝本期到期仍未办结 {due_open:,} 件 ＋ 超时办结 {len(late):,} 件；此外此前到期仍未办结 {len(overdue) - due_open:,} 件。</p>"]
+    for title, frame in (("逾期未办结", overdue), ("超时办结", late)):
         if frame.empty:
             parts.append(f"<p>{title}：无。</p>")
             continue
@@ -320,8 +335,8 @@ def staff_section(ctx: ReportContext) -> Fragment:
                                            "缺少级别": "、".join(f"{k}{v}人" for k, v in s["missing_levels"].items())} for s in r["shortfalls"]])))
     t = ctx.kpis.get("turnover")
     if t:
-        parts.append(f"<p>服务期内离职 {t['leavers']} 人，人员流动率 {fmt_pct(t['rate'])}，重点岗位流动率 {fmt_pct(t['key_post_rate'])}，"
-                     f"月均流动率 {fmt_pct(t['average_monthly_rate'])}。</p>")
+        parts.append(f"<p>服务期内离职 {t['leavers']} 人，平均人数 {t['average_headcount']:.2f} 人，人员流动率 {fmt_pct(t['rate'])}，"
+                     f"重点岗位流动率 {fmt_pct(t['key_post_rate'])}。</p>")
     if ds.has("errors"):
         e = ds["errors"]
         e = e[(e["month"] >= pd.Timestamp(ctx.period.start)) & (e["month"] <= pd.Timestamp(ctx.period.end))]

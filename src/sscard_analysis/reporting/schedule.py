@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from ..config import Settings, add_months
+from ..dates.periods import service_quarters
 from .render import (
     FORMATS,
     ReportError,
@@ -62,10 +63,9 @@ def closed_periods(settings: Settings, today: date) -> list[tuple[str, str]]:
     while m <= end and add_months(m, 1) - timedelta(days=1) < today:
         out.append(("monthly", f"{m.year}-{m.month:02d}"))
         m = add_months(m, 1)
-    for q in range(1, 5):
-        q_end = min(add_months(start, 3 * q) - timedelta(days=1), end)
+    for label, _, q_end in service_quarters(settings):
         if q_end < today:
-            out.append(("quarterly", f"contract-Q{q}"))
+            out.append(("quarterly", label))
     if end < today:
         out.append(("annual", "contract"))
     return out

@@ -209,16 +209,27 @@ def _service_quarters(start: date, end: date) -> list[tuple[date, date]]:
     return out
 
 
+# Reports due after the period they cover; those of the last week/month/quarter fall after the end.
+_SCHEDULED = ("周报", "月报", "季报", "年报")
+
+
 def write_deliverables(out_dir: Path, rng: np.random.Generator, cal: Calendar, start: date, end: date,
                         feasibility_days: list[date], spike_day: date | None) -> int:
+    """成果台账: every scheduled report on its due day, plus planning documents, feasibility and incident reports.
+
+    Weekly, monthly and quarterly reports (and the annual report) are submitted on their due day, the
+    end of the first working day after the week/month/quarter they cover (表2 "次周、次月前"), every one
+    of them: so the last week's, month's and quarter's reports (and the annual report) are dated after
+    ``end``, as in an export taken on that due day. Everything else is dated within the period.
+    """
     rows: list[tuple[date, str, str | None, str]] = []
+    # Every ISO week that overlaps the period, the last one too (it may end after ``end``).
     monday = start - timedelta(days=start.weekday())
-    while monday + timedelta(days=6) <= end:
+    while monday <= end:
         sunday = monday + timedelta(days=6)
-        if sunday >= start:
-            y, w, _ = monday.isocalendar()
-            covers = f"{y}-W{w:02d}"
-            rows.append((cal.day(cal.nth_after(cal.idx(sunday), 1)), "周报", covers, f"社保卡服务项目周报（{covers}）"))
+        y, w, _ = monday.isocalendar()
+        covers = f"{y}-W{w:02d}"
+        rows.append((cal.day(cal.nth_after(cal.idx(sunday), 1)), "周报", covers, f"社保卡服务项目周报（{covers}）"))
         monday += timedelta(days=7)
     for y, m in months_between(start, end):
         last = date(y, m, calendar.monthrange(y, m)[1])
@@ -232,12 +243,10 @@ def write_deliverables(out_dir: Path, rng: np.random.Generator, cal: Calendar, s
         rows.append((mid, "工单报告", label, f"工单分析报告（第{q + 1}季度）"))
         rows.append((cal.first_workday_on_or_after(b - timedelta(days=14)), "巡检报告", label,
                      f"网点巡检结果报告（第{q + 1}季度）"))
-        if q < 3:
-            rows.append((cal.day(cal.nth_after(cal.idx(b), 1)), "季报", label, f"服务项目季报（第{q + 1}季度）"))
-        else:
-            last_wd = cal.day(cal.workdays(end - timedelta(days=10), end)[-1])
-            rows.append((last_wd, "季报", label, f"服务项目季报（第{q + 1}季度）"))
-            rows.append((last_wd, "年报", "contract", "服务项目年度总结报告"))
+        due = cal.day(cal.nth_after(cal.idx(b), 1))
+        rows.append((due, "季报", label, f"服务项目季报（第{q + 1}季度）"))
+        if q == 3:
+            rows.append((due, "年报", "contract", "服务项目年度总结报告"))
     wdays = cal.workdays(start, end)
     plan_titles = ("社保卡申领业务流程", "补换卡业务流程", "挂失解挂业务流程", "金融功能激活流程", "即时制卡业务流程",
                    "工单转办流程", "网点巡检工作流程", "服务指引更新流程", "应用接入流程", "PSAM卡管理流程",
@@ -251,7 +260,7 @@ def write_deliverables(out_dir: Path, rng: np.random.Generator, cal: Calendar, s
         specials.append(spike_day)
     for d in specials:
         rows.append((d, "突发问题专报", None, f"{d.month}月{d.day}日突发问题专报"))
-    rows = [r for r in rows if r[0] <= end]
+    rows = [r for r in rows if r[0] <= end or r[1] in _SCHEDULED]
     rows.sort(key=lambda r: (r[0], r[1]))
     table = Table(
         ledger_headers("deliverables"),

@@ -62,24 +62,35 @@ ROADS = [
 # ---------------------------------------------------------------------------
 
 
-def _is_workday(day: date) -> bool:
-    """State Council working day; weekdays outside the years the calendar package covers."""
+def _day_kind(day: date) -> tuple[bool, str]:
+    """State Council working day, and the festival name of a statutory rest day ("" otherwise).
+
+    Weekdays are working days outside the years the calendar package covers.
+    """
     import chinese_calendar
 
     try:
-        return bool(chinese_calendar.is_workday(day))
+        work = bool(chinese_calendar.is_workday(day))
+        on_holiday, name = chinese_calendar.get_holiday_detail(day)
     except NotImplementedError:
-        return day.weekday() < 5
+        return day.weekday() < 5, ""
+    return work, (str(name) if on_holiday and name and not work else "")
 
 
 class Calendar:
-    """Day-indexed working-day calendar over a fixed window of dates."""
+    """Day-indexed working-day calendar over a fixed window of dates.
+
+    ``work`` marks working days (调休 weekend days included); ``festival`` names the statutory
+    holiday a rest day belongs to ("Spring Festival", "National Day" …), "" for other days.
+    """
 
     def __init__(self, first: date, last: date) -> None:
         self.base = first
         n = (last - first).days + 1
         self.dates = [first + timedelta(days=i) for i in range(n)]
-        self.work = np.array([_is_workday(d) for d in self.dates])
+        kinds = [_day_kind(d) for d in self.dates]
+        self.work = np.array([k[0] for k in kinds])
+        self.festival = [k[1] for k in kinds]
         self.cum = np.cumsum(self.work)
         self.work_idx = np.flatnonzero(self.work)
         self.base_serial = (first - _EXCEL_EPOCH).days
