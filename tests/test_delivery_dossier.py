@@ -63,8 +63,10 @@ def test_dossier_holds_every_part_and_verifies(dossier):
 
 
 def test_planted_psam_histories_are_listed(dossier):
-    found = sorted(zip(dossier.psam_issues["卡号"], dossier.psam_issues["问题"]))
-    assert ("PSAM-PLANT-1", "重复发放") in found and ("PSAM-PLANT-2", "回收早于发放") in found
+    found = sorted(zip(dossier.psam_issues["卡号"], dossier.psam_issues["问题"], dossier.psam_issues["来源"]))
+    # the second 发放 of PSAM-PLANT-1 is the file's 4th row (a header row, then 申领, 发放, 发放)
+    assert ("PSAM-PLANT-1", "重复发放", "PSAM卡台账_补录.xlsx 第4行") in found
+    assert ("PSAM-PLANT-2", "回收早于发放", "PSAM卡台账_补录.xlsx 第6行") in found
     sheet = openpyxl.load_workbook(dossier.folder / "06_PSAM卡清点.xlsx", read_only=True)["异常记录"]
     assert {"PSAM-PLANT-1", "PSAM-PLANT-2"} <= {r[0] for r in sheet.iter_rows(values_only=True)}
     text = subprocess.run(["pdftotext", str(dossier.folder / f"{INDEX}.pdf"), "-"], capture_output=True, text=True, check=True).stdout

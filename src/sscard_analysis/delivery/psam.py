@@ -35,7 +35,7 @@ def _day(ts) -> str:
 
 
 def _source(r) -> str:
-    f, row = getattr(r, "_file", None), getattr(r, "_row", None)
+    f, row = getattr(r, "src_file", None), getattr(r, "src_row", None)
     if f is None or (isinstance(f, float) and pd.isna(f)):
         return ""
     return f"{f} 第{int(row)}行" if row is not None and not pd.isna(row) else str(f)
@@ -68,8 +68,9 @@ def reconcile(cards: pd.DataFrame, applications: pd.DataFrame | None = None,
     if as_of is not None:
         ev = ev[ev["event_on"] <= pd.Timestamp(as_of)]
     ev = ev[ev["card_no"].notna() & ev["event"].isin(list(ORDER))].copy()
-    ev["_order"] = ev["event"].map(ORDER)
-    ev = ev.sort_values(["card_no", "event_on", "_order"], kind="stable")
+    ev["order"] = ev["event"].map(ORDER)
+    # provenance columns renamed: itertuples cannot carry names that start with "_"
+    ev = ev.rename(columns={"_file": "src_file", "_row": "src_row"}).sort_values(["card_no", "event_on", "order"], kind="stable")
     ended = ended_units(applications)
     card_rows, issues = [], []
     for card, g in ev.groupby("card_no", sort=True):
