@@ -15,10 +15,10 @@ from ..config import SettingsError
 from ..dates.calendar import CalendarError
 from ..dates.periods import PeriodError
 from ..ingest.reader import FatalInputError
-from . import data, ops, reports
+from . import data, delivery, ops, reports
 
 FATAL = (FatalInputError, SettingsError, PeriodError, CalendarError)
-COMMAND_MODULES = (data, reports, ops)
+COMMAND_MODULES = (data, reports, ops, delivery)
 
 
 def _fatal_types() -> tuple:

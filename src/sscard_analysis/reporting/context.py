@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -37,11 +39,22 @@ class ReportContext:
     previous_kpis: dict | None
     tickets: pd.DataFrame
     cal: WorkCalendar
-    generated_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
+    generated_at: datetime = field(default_factory=lambda: generation_time())
 
     @property
     def title(self) -> str:
         return f"广州市社会保障卡服务项目{KINDS[self.kind]}（{period_title(self.period)}）"
+
+
+def generation_time() -> datetime:
+    """Now, or the time in ``SOURCE_DATE_EPOCH`` (reproducible builds) as Asia/Shanghai local time.
+
+    Document packages set it so that the same inputs give byte-identical reports.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+    return datetime.now().replace(microsecond=0)
 
 
 def period_title(p: Period) -> str:

@@ -177,6 +177,7 @@ def to_html(nb: nbformat.NotebookNode, title: str) -> str:
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb)
     body = re.sub(r"<script\b.*?</script>", "", body, flags=re.S)
+    body = re.sub(r' id="cell-id=[^"]*"', "", body)  # papermill's injected cell has a random id: same inputs, same page
     return page_html(body, title)
 
 
