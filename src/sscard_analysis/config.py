@@ -34,6 +34,9 @@ DEFAULT_DOC_DAYS = {
     "函件通知": {"简单": 1, "中等": 2, "困难": 3},
 }
 REVISION_DAYS = 1  # 表2 note 1: a revision after comments is due in 1 working day
+# The report cover's 通报 block: to whom the reports go (the purchaser, named in 3.6(1)) and who writes them.
+REPORT_RECIPIENT = "广州市人力资源和社会保障数据服务中心"
+REPORT_AUTHOR = "广州市社会保障卡服务项目组"
 
 
 def cache_dir() -> Path:
@@ -60,6 +63,7 @@ class Settings:
     late_day_basis : "working" or "calendar" days of document lateness (3.7(1), reading).
     holidays, workdays : calendar overrides (State Council notices not yet in the package).
     calendar_years : years the overrides fully describe (weekends rest unless listed in workdays).
+    report_recipient, report_author : 报送单位 and 编制单位 on the report cover.
     """
 
     start: date = date(2024, 3, 1)
@@ -73,6 +77,8 @@ class Settings:
     holidays: tuple[date, ...] = ()
     workdays: tuple[date, ...] = ()
     calendar_years: tuple[int, ...] = ()
+    report_recipient: str = REPORT_RECIPIENT
+    report_author: str = REPORT_AUTHOR
 
     def __post_init__(self) -> None:
         if self.end is None:
@@ -111,7 +117,8 @@ def load_settings(data_dir: Path | None) -> Settings:
     promised_turnover_rate), ``[rules]`` (basic_satisfied_counts,
     late_day_basis), ``[rules.due_days]`` (ticket type -> working days),
     ``[rules.doc_days.<type>]`` (difficulty -> working days) and
-    ``[calendar]`` (years, holidays, workdays).
+    ``[calendar]`` (years, holidays, workdays) and ``[report]`` (recipient,
+    author: 报送单位 and 编制单位 on the report cover).
     """
     path = Path(data_dir) / SETTINGS_FILE if data_dir else None
     if path is None or not path.is_file():
@@ -120,7 +127,7 @@ def load_settings(data_dir: Path | None) -> Settings:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SettingsError(f"{path}: {exc}") from None
-    known = {"contract", "rules", "calendar"}
+    known = {"contract", "rules", "calendar", "report"}
     unknown = set(raw) - known
     if unknown:
         raise SettingsError(f"{path}: unknown table(s) {sorted(unknown)}; expected {sorted(known)}")
@@ -154,6 +161,11 @@ def load_settings(data_dir: Path | None) -> Settings:
         kw["workdays"] = tuple(_as_date(v, f"{path} [calendar] workdays") for v in cal["workdays"])
     if "years" in cal:
         kw["calendar_years"] = tuple(int(y) for y in cal["years"])
+    rep = raw.get("report", {})
+    if "recipient" in rep:
+        kw["report_recipient"] = str(rep["recipient"])
+    if "author" in rep:
+        kw["report_author"] = str(rep["author"])
     if "start" in kw and "end" not in kw:
         kw["end"] = None
     return replace(s, **kw) if kw else s

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 
 from ..config import add_months
 from ..contract.kpi import compute_kpis
-from ..dates.calendar import WorkCalendar, calendar_for
+from ..contract.penalties import compute_penalties
+from ..dates.calendar import CalendarError, WorkCalendar, calendar_for
 from ..dates.periods import Period, parse_period
 from ..ingest.reader import DataSet, load
 from ..measures.hotline import (
@@ -40,12 +41,48 @@ class ReportContext:
     generated_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
 
     @property
+    def name(self) -> str:
+        """The report's name without the period: ``广州市社会保障卡服务项目月报``."""
+        return f"{PROJECT}{KINDS[self.kind]}"
+
+    @property
     def title(self) -> str:
-        return f"广州市社会保障卡服务项目{KINDS[self.kind]}（{period_title(self.period)}）"
+        """One line, brackets never nested: ``广州市社会保障卡服务项目周报（2024年第19周，5月6日—5月12日）``."""
+        return f"{self.name}（{period_title(self.period)}）"
+
+    @property
+    def issue_number(self) -> int:
+        """期号: the report's ordinal among the service period's reports of its kind (the first month is 第1期)."""
+        return issue_number(self.kind, self.period, self.ds.settings)
+
+    @property
+    def due_date(self) -> date:
+        """报送日期: the first working day after the period (表2 "次周、次月前"), or the next day past the known calendar."""
+        try:
+            return self.cal.add_workdays(self.period.end, 1)
+        except CalendarError:
+            return self.period.end + timedelta(days=1)
+
+
+PROJECT = "广州市社会保障卡服务项目"
+
+
+def issue_number(kind: str, p: Period, settings) -> int:
+    """The ordinal of the period among the service's periods of ``kind`` (weeks counted from the week the service starts)."""
+    start = settings.start
+    if kind == "weekly":
+        first_monday = start - timedelta(days=start.weekday())
+        return max(1, (p.start - first_monday).days // 7 + 1)
+    if kind == "monthly":
+        return max(1, (p.start.year - start.year) * 12 + p.start.month - start.month + 1)
+    if kind == "quarterly":
+        months = (p.start.year - start.year) * 12 + p.start.month - start.month
+        return max(1, months // 3 + 1)
+    return 1  # the service year has one annual report
 
 
 def period_title(p: Period) -> str:
-    """``2024年5月``, ``2024年第18周（4月29日—5月5日）``, ``2024年第二季度`` …"""
+    """``2024年5月``, ``2024年第18周，4月29日—5月5日``, ``2024年第二季度`` … (no brackets: the title adds them)."""
     label = p.label
     span = f"{p.start.year}年{p.start.month}月{p.start.day}日至{p.end.year}年{p.end.month}月{p.end.day}日"
     if label.lower() == "contract":
@@ -54,7 +91,7 @@ def period_title(p: Period) -> str:
         return f"服务期第{'一二三四'[int(label[-1]) - 1]}季度，{span}"
     if "-W" in label:
         y, w = label.split("-W")
-        return f"{y}年第{int(w)}周（{p.start.month}月{p.start.day}日—{p.end.month}月{p.end.day}日）"
+        return f"{y}年第{int(w)}周，{p.start.month}月{p.start.day}日—{p.end.month}月{p.end.day}日"
     if "-Q" in label and not label.startswith("contract"):
         y, q = label.split("-Q")
         return f"{y}年第{'一二三四'[int(q) - 1]}季度"
@@ -93,6 +130,9 @@ def build_context(kind: str, period: str, data_dir: str | Path, as_of: str | Non
     prev_kpis = compute_kpis(ds, prev, contract=False) if prev.end >= ds.settings.start else None
     if prev_kpis is None:
         prev = None
+    else:  # the deductions charged in the previous period (B1 is settled on the whole service only: no indicators needed)
+        pen = compute_penalties(ds, prev, {}, cal)
+        prev_kpis["penalties"] = {"total_yuan": pen["total_yuan"], "items": pen["items"]}
     tickets = prepare_tickets(ds["tickets"], ds.settings, cal, REPORT_COLUMNS)
     return ReportContext(kind, ds, p, kpis, prev, prev_kpis, tickets, cal)
 
