@@ -102,7 +102,7 @@ def monthly_trend(trend: pd.DataFrame, title: str = "12345热线：受理量与�
     threshold (A2: above 90%); each is labelled on the chart.
     """
     fig, ax = _fig(title)
-    ax.bar(trend.index, trend["受理量"], color=PALETTE[0], alpha=0.8, label="受理量（件）")
+    ax.bar(trend.index, trend["受理量"], color=PALETTE[0], alpha=0.55, label="受理量（件）")
     ax.set_ylabel("件")
     ax2 = ax.twinx()
     ax2.plot(trend.index, trend["按时办结率"] * 100, color=PALETTE[1], marker="o", label="按时办结率（%）")
@@ -113,7 +113,8 @@ def monthly_trend(trend: pd.DataFrame, title: str = "12345热线：受理量与�
     ax2.set_ylim(min(85, (low if low == low else 90) - 2), 102)
     for y, text, color in ((100, "目标 100%", PALETTE[1]), (90, "90%", BAD)):
         ax2.annotate(text, xy=(1, y), xycoords=("axes fraction", "data"), xytext=(-2, 2), textcoords="offset points",
-                     ha="right", va="bottom", fontsize=7.5, color=color)
+                     ha="right", va="bottom", fontsize=7.5, color=color,
+                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
     ax2.set_ylabel("%")
     ax2.grid(False)
     ax2.spines["right"].set_visible(True)

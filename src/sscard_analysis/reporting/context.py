@@ -121,7 +121,17 @@ def build_context(kind: str, period: str, data_dir: str | Path, as_of: str | Non
     if kind not in KINDS:
         raise ValueError(f"report kind must be one of {sorted(KINDS)}")
     charts.use_cjk_font()
-    ds = load(Path(data_dir))
+    return context_for(kind, load(Path(data_dir)), period, as_of)
+
+
+def context_for(kind: str, ds: DataSet, period: str, as_of: str | None = None) -> ReportContext:
+    """The report context of an already loaded data set.
+
+    The previous period (same length, just before) gets the section-4 KPIs
+    and the deductions charged in it (B1 and the turnover rules B9/B10 are
+    settled on the whole service only, so no indicators are needed there);
+    a previous period wholly before the service start has none.
+    """
     p = parse_period(period, ds.settings, as_of or None)
     cal = calendar_for(ds.settings)
     kpis = compute_kpis(ds, p)
@@ -130,7 +140,7 @@ def build_context(kind: str, period: str, data_dir: str | Path, as_of: str | Non
     prev_kpis = compute_kpis(ds, prev, contract=False) if prev.end >= ds.settings.start else None
     if prev_kpis is None:
         prev = None
-    else:  # the deductions charged in the previous period (B1 is settled on the whole service only: no indicators needed)
+    else:
         pen = compute_penalties(ds, prev, {}, cal)
         prev_kpis["penalties"] = {"total_yuan": pen["total_yuan"], "items": pen["items"]}
     tickets = prepare_tickets(ds["tickets"], ds.settings, cal, REPORT_COLUMNS)

@@ -150,13 +150,16 @@ th, td { border: 1px solid #c9d3e0; padding: 2px 4px; vertical-align: top; }
 .nw { white-space: nowrap; }
 td.num { text-align: right; white-space: nowrap; }
 td.status, td.date { white-space: nowrap; }
+table.indicators { font-size: 8pt; }
+table.indicators th, table.indicators td { padding: 2px 3px; }
 table.indicators td.num { white-space: normal; }
-table.indicators td:nth-child(2) { min-width: 6.5em; }
-table.indicators td.text { min-width: 10em; }
+table.indicators td:nth-child(2) { min-width: 6em; }
+table.indicators td.text { min-width: 9em; }
 td.status.ok { color: #1e7b3c; font-weight: bold; } td.status.warn { color: #a06800; font-weight: bold; }
 td.status.bad { color: #b02020; font-weight: bold; } td.status.na { color: #777; }
 figure { margin: 4px 0 8px; break-inside: avoid; } figure img { max-width: 100%; max-height: 125mm; }
 .note, .nodata { color: #666; font-size: 8.5pt; }
+p.lead { break-after: avoid; }
 ol.findings li { margin-bottom: 6px; }
 .d { white-space: nowrap; }
 pre { white-space: pre-wrap; font-size: 8pt; }
@@ -301,8 +304,8 @@ def write_excel(ctx, out: Path) -> None:
 
     wb = Workbook(out)
     try:
-        for name, frame, percent in excel_sheets(ctx):
-            wb.sheet(name, frame, percent)
+        for name, frame, percent, kinds in excel_sheets(ctx):
+            wb.sheet(name, frame, percent, kinds=kinds)
     finally:
         wb.close()
 

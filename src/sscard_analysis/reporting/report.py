@@ -332,7 +332,7 @@ def overdue_tickets(ctx: ReportContext, limit: int = 30) -> Fragment:
             受理时间=lambda f: f["受理时间"].dt.strftime("%m-%d %H:%M"), 办理时限=lambda f: f["办理时限"].dt.strftime("%m-%d %H:%M"),
             办结时间=lambda f: f["办结时间"].dt.strftime("%m-%d %H:%M").fillna("未办结"))
         more = f'<p class="note">另有 {len(frame) - limit} 件，见 Excel 附表“逾期与超时工单”。</p>' if len(frame) > limit else ""
-        parts.append(f"<p>{title}：{len(frame)} 件。</p>" + html_table(show) + more)
+        parts.append(f'<p class="lead">{title}：{len(frame)} 件。</p>' + html_table(show) + more)
     return fragment(*parts)
 
 
@@ -453,7 +453,7 @@ def staff_section(ctx: ReportContext) -> Fragment:
                      f"网点 {int((valid['complainant'] == '网点').sum())} 件）。</p>")
     flags = ctx.kpis.get("flags", [])
     if flags:
-        parts.append("<p>需关注：</p>" + html_table(pd.DataFrame([{"事项": f["flag"], "条款": f["clause"], "情况": f["basis"], "日期": f["date"]} for f in flags])))
+        parts.append('<p class="lead">需关注：</p>' + html_table(pd.DataFrame([{"事项": f["flag"], "条款": f["clause"], "情况": f["basis"], "日期": f["date"]} for f in flags])))
     return fragment(*parts)
 
 
@@ -576,7 +576,7 @@ def data_quality(ctx: ReportContext) -> Fragment:
     q = quarantine_zh(ctx.ds.quarantine)
     if len(q):
         top = q.assign(原因=q["原因"].str.split("；").str[0].str.replace(r"“.*”", "“…”", regex=True)).groupby(["台账", "原因"]).size().reset_index(name="行数")
-        parts.append("<p>隔离原因（每行的文件、工作表和行号见 Excel 附表“隔离明细”）：</p>"
+        parts.append('<p class="lead">隔离原因（每行的文件、工作表和行号见 Excel 附表“隔离明细”）：</p>'
                      + html_table(top.sort_values("行数", ascending=False, kind="stable").head(15), right=("行数",)))
     if ctx.ds.ignored:
         parts.append("<p>未读取的文件：" + "；".join(html.escape(f"{f}（{w}）") for f, w in ctx.ds.ignored) + "</p>")
