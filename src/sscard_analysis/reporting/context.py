@@ -39,6 +39,7 @@ class ReportContext:
     tickets: pd.DataFrame
     cal: WorkCalendar
     generated_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
+    _received: dict = field(default_factory=dict, repr=False, compare=False)  # received_in per period, computed once
 
     @property
     def name(self) -> str:
@@ -153,6 +154,12 @@ def report_filename(kind: str, period_label: str, ext: str) -> str:
 
 
 def received_in(ctx: ReportContext, period: Period | None = None) -> pd.DataFrame:
-    """Tickets of every channel received in the period (the report's own by default), as at its cut-off."""
+    """Tickets of every channel received in the period (the report's own by default), as at its cut-off.
+
+    Computed once per period and shared by every section: callers must not modify the frame.
+    """
     p = period or ctx.period
-    return received(as_at(ctx.tickets, p.as_of), p)
+    key = (p.start, p.end, p.as_of)
+    if key not in ctx._received:
+        ctx._received[key] = received(as_at(ctx.tickets, p.as_of), p)
+    return ctx._received[key]

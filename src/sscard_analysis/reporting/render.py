@@ -19,13 +19,20 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import nbformat
+# nbformat validates with jsonschema, which compiles some forty lark grammars at import when the optional
+# rfc3987-syntax package is present (a jupyter-server extra): about 4 s of every `sscard report`. Notebook
+# validation never checks IRI formats, so this process does without that checker.
+sys.modules.setdefault("rfc3987_syntax", None)
+
+import nbformat  # noqa: E402
 
 from ..config import NOTEBOOKS_DIR, PROJ_ROOT
 from .context import KINDS, build_context, report_filename
@@ -98,6 +105,39 @@ def kernel(kernel_name: str = "python3"):
         yield km
     finally:
         run_sync(km.shutdown_kernel)(now=True)
+
+
+WARM_UP = "import sscard_analysis.reporting.report"  # pandas, scipy, matplotlib and the package: most of a kernel's start
+
+
+def warm_up(km, timeout: float = 120) -> None:
+    """Have a just-started kernel import the report code now (run in a thread while this process reads the data).
+
+    The notebook's cells run after it in the same kernel, so a report pays
+    for kernel start and imports while the parent is busy anyway.
+    """
+    from jupyter_client.blocking import BlockingKernelClient
+
+    kc = BlockingKernelClient()
+    kc.load_connection_info(km.get_connection_info())
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=timeout)
+        kc.execute_interactive(WARM_UP, silent=True, store_history=False, timeout=timeout, output_hook=lambda msg: None)
+    except (RuntimeError, TimeoutError):
+        pass  # the notebook's own cells will report any real problem
+    finally:
+        kc.stop_channels()
+
+
+def _preload(formats) -> None:
+    """Import the PDF and Word writers ahead of use (the renderer waits on the kernel meanwhile)."""
+    import mistune  # noqa: F401
+
+    if "pdf" in formats:
+        import weasyprint  # noqa: F401
+    if "docx" in formats:
+        from . import word  # noqa: F401
 
 
 def execute(kind: str, params: dict, out: Path, kernel_name: str = "python3", km=None) -> nbformat.NotebookNode:
@@ -177,7 +217,8 @@ def zh_numeral(n: int) -> str:
 
 
 _NUMBERED = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.．、])\s*")
-_DATE = re.compile(r"(?:\d{4}年)?\d{1,2}月\d{1,2}日(?:—\d{1,2}(?:月\d{1,2})?日)?|\d{4}年第?\d{1,2}(?:月|周)|\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2})?")
+# Chinese dates (a line may break between a digit and 月 or 日); ISO dates never break, they need no help.
+_DATE = re.compile(r"(?:\d{4}年)?\d{1,2}月\d{1,2}日(?:—\d{1,2}(?:月\d{1,2})?日)?|\d{4}年第?\d{1,2}(?:月|周)")
 
 
 def _keep_dates_whole(body: str) -> str:
@@ -321,16 +362,27 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
     out_dir = Path(out_dir)
     data_dir = Path(data_dir).resolve()
     params = {"period": period, "data_dir": str(data_dir), "as_of": as_of or ""}
-    ctx = build_context(kind, period, data_dir, as_of)  # also validates the period and reads the data
-    label = ctx.period.label
-    final_dir = out_dir / label
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out_dir))
+    side = ThreadPoolExecutor(2)  # kernel warm-up and the workbook run here while this thread reads data and renders
+    own_kernel = None
+    if km is None and {"html", "pdf", "docx"} & set(formats):  # start the kernel first: it loads while the data is read
+        own_kernel = kernel(kernel_name)
+        km = own_kernel.__enter__()
+        warming = side.submit(warm_up, km)
+    tmp = None
     try:
+        ctx = build_context(kind, period, data_dir, as_of)  # also validates the period and reads the data
+        label = ctx.period.label
+        final_dir = out_dir / label
+        out_dir.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out_dir))
         executed = tmp / report_filename(kind, label, "ipynb")
         files = []
         nb = None
+        excel = side.submit(write_excel, ctx, tmp / report_filename(kind, label, "xlsx")) if "xlsx" in formats else None
         if {"html", "pdf", "docx"} & set(formats):
+            if own_kernel is not None:
+                warming.result()
+            side.submit(_preload, formats)  # while the kernel works, this process is idle
             try:
                 nb = execute(kind, params, executed, kernel_name, km)
             except ReportError:
@@ -349,8 +401,8 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
             if "docx" in formats:
                 to_docx(page, ctx, tmp / report_filename(kind, label, "docx"))
                 files.append(report_filename(kind, label, "docx"))
-        if "xlsx" in formats:
-            write_excel(ctx, tmp / report_filename(kind, label, "xlsx"))
+        if excel is not None:
+            excel.result()
             files.append(report_filename(kind, label, "xlsx"))
         digest = inputs_hash(ctx.ds.input_hashes, params, kind)
         final_dir.mkdir(parents=True, exist_ok=True)
@@ -363,7 +415,11 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
             record_manifest(out_dir, result)
         return result
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        side.shutdown(wait=True, cancel_futures=True)
+        if own_kernel is not None:
+            own_kernel.__exit__(None, None, None)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def record_manifest(out_dir: Path, result: Published) -> None:
