@@ -83,7 +83,7 @@ def _change(cur, prev, how: str = "int") -> str:
     if how == "pct":
         return f"{d * 100:+.2f} 个百分点"
     diff = f"{d:+,.2f}" if how == "yuan" else f"{d:+,}"
-    return diff + (f"（{d / prev * 100:+.1f}%）" if prev else "")
+    return diff + (f"（{d / prev * 100:+,.1f}%）" if prev else "")
 
 
 HEADLINE = [

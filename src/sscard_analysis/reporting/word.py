@@ -465,7 +465,8 @@ def _walk(doc, el) -> None:
             elif cls & {"note", "nodata"}:
                 _paragraph(doc, child, indent=False, size=NOTE_PT, color=GREY)
             else:
-                _paragraph(doc, child)
+                p = _paragraph(doc, child)
+                p.paragraph_format.keep_with_next = "lead" in cls or None  # a line that introduces a table stays with it
         elif tag == "table":
             add_table(doc, child, plain="notice" in cls)
         elif tag == "figure":
