@@ -18,7 +18,8 @@ from ..measures.documents import lateness, task_stages
 from .context import ReportContext, received_in
 from .excel import masked
 from .formatting import STATUS_ZH, kpi_value
-from .report import HEADLINE, PENALTY_RULES, breakdown_frame, indicator_text, late_tickets, penalty_summary, quarantine_zh
+from .report import HEADLINE, late_tickets
+from .tables import PENALTY_RULES, breakdown_frame, indicator_text, penalty_summary, quarantine_zh
 
 Sheet = tuple[str, pd.DataFrame, tuple[str, ...], dict]
 
