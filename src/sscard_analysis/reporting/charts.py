@@ -154,7 +154,7 @@ def quota_progress(rows: pd.DataFrame, title: str = "年度任务进度（服务
     y = list(range(len(rows)))
     ax.barh(y, pct, color=[STATUS_COLORS.get(s, NEUTRAL) for s in rows["状态"]], zorder=2)
     ax.scatter(pace, y, marker="|", s=220, linewidths=2, color="black", zorder=3)
-    ax.set_yticks(y, rows["指标"], fontsize=8)
+    ax.set_yticks(y, rows["指标"], fontsize=9)
     ax.axvline(100, color="gray", lw=0.8)
     ax.set_xlabel("占年度目标 %")
     ax.grid(axis="y", visible=False)
