@@ -39,6 +39,9 @@ REVISION_DAYS = 1  # 表2 note 1: a revision after comments is due in 1 working 
 DEFAULT_BANK_WEIGHTS = {"inspection": 0.40, "rectification": 0.20, "phone_answer": 0.15, "phone_script": 0.10, "complaints": 0.15}
 VISITS_PER_PERSON_DAY = 4  # 表1 #9: outlets one inspector visits in a day, all in one district (our default)
 LETTER_SENDER = "广州市人力资源和社会保障数据服务中心"  # who signs the letters to banks (表1 #6, #9; edit per deployment)
+# The report cover's 通报 block: to whom the reports go (the purchaser, named in 3.6(1)) and who writes them.
+REPORT_RECIPIENT = "广州市人力资源和社会保障数据服务中心"
+REPORT_AUTHOR = "广州市社会保障卡服务项目组"
 
 
 def cache_dir() -> Path:
@@ -72,6 +75,7 @@ class Settings:
     bank_weights : weights of the bank scorecard components (``[banks.weights]``), normalised to sum 1.
     visits_per_person_day : outlets an inspector visits in one working day (``[inspections]``).
     letter_sender : the sender named in letters to banks (``[banks] letter_sender``).
+    report_recipient, report_author : 报送单位 and 编制单位 on the report cover.
     """
 
     start: date = date(2024, 3, 1)
@@ -89,6 +93,8 @@ class Settings:
     bank_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_BANK_WEIGHTS))
     visits_per_person_day: int = VISITS_PER_PERSON_DAY
     letter_sender: str = LETTER_SENDER
+    report_recipient: str = REPORT_RECIPIENT
+    report_author: str = REPORT_AUTHOR
 
     def __post_init__(self) -> None:
         if self.end is None:
@@ -135,8 +141,9 @@ def load_settings(data_dir: Path | None) -> Settings:
     late_day_basis, report_due_workdays), ``[rules.due_days]`` (ticket type -> working days),
     ``[rules.doc_days.<type>]`` (difficulty -> working days) and
     ``[calendar]`` (years, holidays, workdays), ``[banks]`` (letter_sender),
-    ``[banks.weights]`` (component -> weight) and ``[inspections]``
-    (visits_per_person_day).
+    ``[banks.weights]`` (component -> weight), ``[inspections]``
+    (visits_per_person_day) and ``[report]`` (recipient, author: 报送单位 and
+    编制单位 on the report cover).
     """
     path = Path(data_dir) / SETTINGS_FILE if data_dir else None
     if path is None or not path.is_file():
@@ -145,7 +152,7 @@ def load_settings(data_dir: Path | None) -> Settings:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SettingsError(f"{path}: {exc}") from None
-    known = {"contract", "rules", "calendar", "banks", "inspections"}
+    known = {"contract", "rules", "calendar", "banks", "inspections", "report"}
     unknown = set(raw) - known
     if unknown:
         raise SettingsError(f"{path}: unknown table(s) {sorted(unknown)}; expected {sorted(known)}")
@@ -188,6 +195,11 @@ def load_settings(data_dir: Path | None) -> Settings:
         kw["letter_sender"] = str(banks["letter_sender"])
     if "visits_per_person_day" in raw.get("inspections", {}):
         kw["visits_per_person_day"] = int(raw["inspections"]["visits_per_person_day"])
+    rep = raw.get("report", {})
+    if "recipient" in rep:
+        kw["report_recipient"] = str(rep["recipient"])
+    if "author" in rep:
+        kw["report_author"] = str(rep["author"])
     if "start" in kw and "end" not in kw:
         kw["end"] = None
     return replace(s, **kw) if kw else s

@@ -9,9 +9,9 @@ from pathlib import Path
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from ..reporting.render import run_report
+    from ..reporting.render import FORMATS, run_report
 
-    formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
+    formats = FORMATS if args.format is None else tuple(f.strip() for f in args.format.split(",") if f.strip())
     result = run_report(args.kind, args.period, args.data, args.out, formats, args.as_of)
     for f in result.files:
         print(f)
@@ -33,12 +33,12 @@ def _cmd_run_due(args: argparse.Namespace) -> int:
 
 def register(sub) -> None:
     """Add this module's commands to the ``sscard`` parser."""
-    r = sub.add_parser("report", help="生成周报、月报、季报或年报（HTML、PDF、Excel）")
+    r = sub.add_parser("report", help="生成周报、月报、季报或年报（HTML、PDF、Excel、Word）")
     r.add_argument("kind", choices=["weekly", "monthly", "quarterly", "annual"])
     r.add_argument("--period", required=True)
     r.add_argument("--data", required=True)
     r.add_argument("--out", default="reports")
-    r.add_argument("--format", default="html,pdf,xlsx", help="逗号分隔：html,pdf,xlsx")
+    r.add_argument("--format", help="逗号分隔，如 html,pdf；默认全部格式（HTML、PDF、Excel、Word）")
     r.add_argument("--as-of")
     r.set_defaults(func=_cmd_report)
 
