@@ -234,7 +234,8 @@ def test_version(capsys):
 def test_every_option_has_help_and_shows_its_default():
     parser = build_parser()
     sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
-    assert set(sub.choices) == {"sample", "validate", "kpi", "alerts", "latest-month", "report", "run-due", "banks", "plan-inspections", "letters"}
+    assert set(sub.choices) == {"sample", "validate", "kpi", "alerts", "latest-month", "report", "run-due", "banks", "plan-inspections", "letters",
+                                 "package", "dossier", "verify", "backup"}
     for name, p in sub.choices.items():
         text = p.format_help()
         assert text.startswith("用法: ")

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from docx import Document
 
 from sscard_analysis.ingest.reader import load
 from sscard_analysis.contract.kpi import compute_kpis
 from sscard_analysis.dates.periods import parse_period
 from sscard_analysis.privacy import id_check_digit
-from sscard_analysis.reporting.render import ReportError, check_parameters, notebook_path, run_report
+from sscard_analysis.cli import main
+from sscard_analysis.reporting.render import FORMATS, ReportError, check_parameters, notebook_path, run_report
 from sscard_analysis.reporting.formatting import format_kpi, kpi_value
 from sscard_analysis.reporting.report import HEADLINE
 from sscard_analysis.ingest.sample import write_sample
@@ -73,13 +75,41 @@ def test_excel_kpi_sheet_matches(rendered):
     data, _, results = rendered
     wb = openpyxl.load_workbook(_files(results, "monthly", "xlsx"), read_only=True)
     rows = list(wb["主要指标"].iter_rows(values_only=True))
-    assert rows[0] == ("指标键", "指标", "本期", "上期")
+    assert rows[0] == ("指标", "本期", "上期", "变化", "指标键")  # Chinese names first, the key last
     ds = load(data)
     k = compute_kpis(ds, parse_period("2024-05", ds.settings))
-    values = {r[0]: r[2] for r in rows[1:]}
-    for key, _, _ in HEADLINE:
+    values = {r[4]: r[1] for r in rows[1:]}
+    for key, label, _ in HEADLINE:
         assert values[key] == pytest.approx(kpi_value(k, key)), key
+    assert [r[1] for r in rows[1:]] == pytest.approx([kpi_value(k, key) for key, _, _ in HEADLINE])
+    assert [r[0] for r in rows[1:]] == [label for _, label, _ in HEADLINE]
     assert [r[0] for r in wb["合同指标"].iter_rows(min_row=2, values_only=True)] == [f"A{i}" for i in range(1, 22)]
+
+
+def test_excel_rates_are_percentages_counts_integers_dates_dates(rendered):
+    _, _, results = rendered
+    wb = openpyxl.load_workbook(_files(results, "monthly", "xlsx"))
+    ws = wb["主要指标"]
+    fmt = {ws.cell(r, 5).value: (ws.cell(r, 2).number_format, ws.cell(r, 3).number_format) for r in range(2, ws.max_row + 1)}
+    for key, _, how in HEADLINE:
+        assert fmt[key] == ({"pct": ("0.00%",) * 2, "int": ("#,##0",) * 2, "yuan": ("#,##0.00",) * 2}[how]), key
+    ind = wb["合同指标"]
+    head = [c.value for c in ind[1]]
+    value, due = head.index("完成（累计）") + 1, head.index("预计达成日") + 1
+    formats = {ind.cell(r, 1).value: ind.cell(r, value).number_format for r in range(2, ind.max_row + 1)}
+    assert formats["A1"] == formats["A2"] == "0.00%" and formats["A4"] == formats["A10"] == "#,##0"
+    assert any(ind.cell(r, due).is_date for r in range(2, ind.max_row + 1))
+    assert all(ind.cell(r, head.index("说明") + 1).value is not None for r in range(2, ind.max_row + 1))
+    pen = wb["违约金"]
+    assert pen.max_row > 1 and all(pen.cell(r, 5).is_date for r in range(2, pen.max_row + 1))
+    quarantine = wb["隔离明细"]
+    ledgers = {quarantine.cell(r, 4).value for r in range(2, quarantine.max_row + 1)}
+    assert ledgers and all(re.search(r"[\u4e00-\u9fff]", n) for n in ledgers), ledgers
+    assert not any(re.search(r"\([a-z_]+\)", str(quarantine.cell(r, 5).value)) for r in range(2, quarantine.max_row + 1))
+    for sheet, first in (("业务类别分布", "业务类别"), ("所属区分布", "所属区"), ("涉及银行分布", "涉及银行")):
+        ws = wb[sheet]
+        assert [c.value for c in ws[1]][:3] == [first, "全部渠道", "12345热线"]
+        assert ws.cell(2, 2).number_format == "#,##0" and ws.cell(2, 4).number_format == "0.00%"
 
 
 def test_formula_text_is_stored_as_text(rendered):
@@ -95,7 +125,16 @@ def test_formula_text_is_stored_as_text(rendered):
     assert ws.cell(row, header.index("诉求人") + 1).value == "欧阳**"
 
 
+def _docx_text(path: Path) -> str:
+    doc = Document(str(path))
+    parts = [p.text for p in doc.paragraphs]
+    parts += [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    return "\n".join(parts)
+
+
 def _all_text(path: Path) -> str:
+    if path.suffix == ".docx":
+        return _docx_text(path)
     if path.suffix == ".pdf":
         return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     if path.suffix == ".xlsx":
@@ -112,8 +151,8 @@ def test_no_personal_data_in_any_output(rendered):
     names = {n for n in t["citizen_name"].dropna() if len(n) >= 2}
     staff_names = set(ds["staff"]["name"].dropna())
     assert INJECTED_ID in secrets and len(secrets) > 100
-    outputs = [p for p in out.rglob("*") if p.suffix in (".html", ".pdf", ".xlsx", ".json", ".ipynb")]
-    assert len(outputs) >= 13
+    outputs = [p for p in out.rglob("*") if p.suffix in (".html", ".pdf", ".xlsx", ".docx", ".json", ".ipynb")]
+    assert len(outputs) >= 17 and len([p for p in outputs if p.suffix == ".docx"]) == 4
     for path in outputs:
         text = _all_text(path)
         digits = set(re.findall(r"\d{11,18}[\dX]?", text))
@@ -142,7 +181,7 @@ def test_failed_run_publishes_nothing_and_keeps_the_notebook(rendered, tmp_path,
     out = tmp_path / "out"
     with pytest.raises(ReportError, match="RuntimeError: 数据异常"):
         run_report("weekly", "2024-W18", data, out)
-    assert not [p for p in out.rglob("*") if p.suffix in (".html", ".pdf", ".xlsx")]
+    assert not [p for p in out.rglob("*") if p.suffix in (".html", ".pdf", ".xlsx", ".docx")]
     assert not list(out.glob(".tmp-*"))
     kept = out / "_failed" / "社保卡服务周报_2024-W18.ipynb"
     assert kept.is_file() and "数据异常" in kept.read_text(encoding="utf-8")
@@ -168,3 +207,100 @@ def test_manifest_records_inputs(rendered):
     m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert set(m) == {f"{k}:{p}" for k, p in [("weekly", "2024-W18"), ("monthly", "2024-05"), ("quarterly", "contract-Q1"), ("annual", "contract")]}
     assert m["monthly:2024-05"]["inputs_hash"] == results["monthly"].inputs_hash
+
+
+@pytest.mark.parametrize("kind, period", REPORTS)
+def test_docx_holds_the_headline_numbers_of_kpi_json(rendered, capsys, kind, period):
+    data, _, results = rendered
+    assert main(["kpi", "--data", str(data), "--period", period, "--json"]) == 0
+    k = json.loads(capsys.readouterr().out)
+    doc = Document(str(_files(results, kind, "docx")))
+    table = next(t for t in doc.tables if [c.text for c in t.rows[0].cells] == ["指标", "本期", "上期", "变化"])
+    shown = {r.cells[0].text: r.cells[1].text for r in table.rows[1:]}
+    for key, label, how in HEADLINE:
+        assert shown[label] == format_kpi(kpi_value(k, key), how), key
+    heads = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert heads[0] == "综述" and heads[1].startswith("一、") and all(re.match(r"[一二三四五六七八九十]+、", h) for h in heads[1:])
+    assert round(doc.sections[0].page_width.mm) == 210
+
+
+def _pdf_text(pdf: Path, page: int | None = None) -> str:
+    pages = ["-f", str(page), "-l", str(page)] if page else []
+    return subprocess.run(["pdftotext", "-layout", *pages, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.parametrize("kind, period", REPORTS)
+def test_toc_entries_carry_page_numbers(rendered, kind, period):
+    _, _, results = rendered
+    page = _files(results, kind, "html").read_text(encoding="utf-8")
+    entries = re.findall(r'<a href="#sec-\d+">([^<]+)</a>', re.search(r'<nav class="toc">.*?</nav>', page).group(0))
+    assert len(entries) >= 4
+    pdf = _files(results, kind, "pdf")
+    first = _pdf_text(pdf, 1)
+    for entry in entries:
+        m = re.search(re.escape(entry) + r"\s*\.+\s*(\d+)", first)
+        assert m, entry
+        # the section heading is on the page the entry names
+        assert re.search(r"^\s*" + re.escape(entry) + r"\s*$", _pdf_text(pdf, int(m.group(1))), re.M), (entry, m.group(1))
+
+
+def _layout(page_html: str):
+    """(page number, right overflow in points of the widest box, filled share of the page height) per page."""
+    from weasyprint import HTML
+    from weasyprint.formatting_structure import boxes
+
+    def walk(b):
+        if isinstance(b, boxes.MarginBox):
+            return
+        yield b
+        for c in getattr(b, "children", []) or []:
+            yield from walk(c)
+
+    out = []
+    for i, pg in enumerate(HTML(string=page_html).render().pages, 1):
+        box = pg._page_box
+        right, top = box.content_box_x() + box.width, box.content_box_y()
+        inner = [b for b in walk(box) if not isinstance(b, boxes.PageBox)]
+        over = max(b.position_x + b.margin_width() - right for b in inner)
+        leaves = [b for b in inner if isinstance(b, (boxes.LineBox, boxes.ReplacedBox, boxes.TableRowBox))]
+        bottom = max(b.position_y + b.margin_height() for b in leaves)
+        out.append((i, over, (bottom - top) / box.height))
+    return out
+
+
+@pytest.mark.parametrize("kind, period", REPORTS)
+def test_pages_fit_a4_and_none_is_two_thirds_empty(rendered, kind, period):
+    _, _, results = rendered
+    pages = _layout(_files(results, kind, "html").read_text(encoding="utf-8"))
+    assert [(i, round(o, 1)) for i, o, _ in pages if o > 0.5] == []  # no table (or anything) past the right margin
+    # every page but the last is at least one-third full: small sections flow, nothing leaves a page two-thirds empty
+    assert [(i, round(f, 2)) for i, _, f in pages[:-1] if f < 1 / 3] == []
+
+
+@pytest.mark.parametrize("kind, period", REPORTS)
+def test_placeholder_rows_are_last_in_every_ranking_table(rendered, kind, period):
+    _, _, results = rendered
+    page = _files(results, kind, "html").read_text(encoding="utf-8")
+    tables = re.findall(r'<table class="ranking[^"]*">(.*?)</table>', page, re.S)
+    assert len(tables) >= (1 if kind == "weekly" else 4)
+    seen = 0
+    for t in tables:
+        first = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<tr><td[^>]*>(.*?)</td>", t)]
+        placeholder = [c.startswith("（未") for c in first]
+        assert placeholder == sorted(placeholder), first  # no real row after a placeholder
+        seen += any(placeholder)
+    assert seen or kind == "weekly", "the sample has tickets without a bank"
+
+
+def test_report_command_writes_every_format_by_default(monkeypatch, tmp_path):
+    from sscard_analysis.reporting import render
+
+    called = {}
+
+    def fake(kind, period, data, out, formats, as_of):
+        called["formats"] = formats
+        return render.Published(kind, period, [], "", {})
+
+    monkeypatch.setattr(render, "run_report", fake)
+    assert main(["report", "monthly", "--period", "2024-05", "--data", str(tmp_path)]) == 0
+    assert called["formats"] == FORMATS and "docx" in FORMATS

@@ -45,7 +45,7 @@ def test_every_problem_is_one_chinese_line(tmp_path):
     ("[rules]\nlate_day_basis = \"workday\"\n", "[rules] late_day_basis: 应为 'calendar' 或 'working'，不是 'workday'"),
     ("[rules.doc_days.\"规划方案\"]\n\"简单\" = \"2\"\n", "[rules] doc_days \"规划方案\" \"简单\": 应为整数（不加引号），不是 '2'"),
     ("[calendar]\nyears = [\"2027\"]\n", "[calendar] years: 第 1 项应为整数（不加引号），不是 '2027'"),
-    ("[reports]\ntime_limit_minutes = 0\n", "[reports] time_limit_minutes: 应大于 0 且不大于 1440，不是 0"),
+    ("[report]\ntime_limit_minutes = 0\n", "[report] time_limit_minutes: 应大于 0 且不大于 1440，不是 0"),
     ("[contract\n", None),
 ])
 def test_single_problems(tmp_path, text, problem):
@@ -61,7 +61,7 @@ def test_valid_file_is_read(tmp_path):
         "[contract]\nstart = 2024-04-01\nprice_yuan = 4800000\npromised_turnover_rate = 0.1\n"
         "[rules]\nbasic_satisfied_counts = false\n[rules.due_days]\n\"咨询\" = 2\n"
         "[rules.doc_days.\"来文办阅\"]\n\"中等\" = 2\n[calendar]\nyears = [2027]\nholidays = [2027-01-01]\n"
-        "[reports]\ntime_limit_minutes = 2.5\n", encoding="utf-8")
+        "[report]\ntime_limit_minutes = 2.5\n", encoding="utf-8")
     s = load_settings(tmp_path)
     assert (s.start, s.end, s.price_yuan, s.promised_turnover_rate) == (date(2024, 4, 1), date(2025, 3, 31), 4800000.0, 0.1)
     assert s.basic_satisfied_counts is False and s.due_days["咨询"] == 2 and s.due_days["投诉"] == 5

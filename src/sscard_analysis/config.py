@@ -60,6 +60,9 @@ REVISION_DAYS = 1  # 表2 note 1: a revision after comments is due in 1 working 
 DEFAULT_BANK_WEIGHTS = {"inspection": 0.40, "rectification": 0.20, "phone_answer": 0.15, "phone_script": 0.10, "complaints": 0.15}
 VISITS_PER_PERSON_DAY = 4  # 表1 #9: outlets one inspector visits in a day, all in one district (our default)
 LETTER_SENDER = "广州市人力资源和社会保障数据服务中心"  # who signs the letters to banks (表1 #6, #9; edit per deployment)
+# The report cover's 通报 block: to whom the reports go (the purchaser, named in 3.6(1)) and who writes them.
+REPORT_RECIPIENT = "广州市人力资源和社会保障数据服务中心"
+REPORT_AUTHOR = "广州市社会保障卡服务项目组"
 REPORT_TIME_LIMIT_MINUTES = 10.0  # run-due: one report may run this long before it is stopped
 
 
@@ -153,6 +156,7 @@ class Settings:
     bank_weights : weights of the bank scorecard components (``[banks.weights]``), normalised to sum 1.
     visits_per_person_day : outlets an inspector visits in one working day (``[inspections]``).
     letter_sender : the sender named in letters to banks (``[banks] letter_sender``).
+    report_recipient, report_author : 报送单位 and 编制单位 on the report cover (``[report]``).
     report_time_limit_minutes : minutes one report may run in ``run-due`` before it is stopped.
     """
 
@@ -171,6 +175,8 @@ class Settings:
     bank_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_BANK_WEIGHTS))
     visits_per_person_day: int = VISITS_PER_PERSON_DAY
     letter_sender: str = LETTER_SENDER
+    report_recipient: str = REPORT_RECIPIENT
+    report_author: str = REPORT_AUTHOR
     report_time_limit_minutes: float = REPORT_TIME_LIMIT_MINUTES
 
     def __post_init__(self) -> None:
@@ -295,7 +301,9 @@ SCHEMA: tuple[Key, ...] = (
     Key("banks", "weights", "bank_weights", "table", lo=0, names=(tuple(DEFAULT_BANK_WEIGHTS),), item="number"),
     Key("banks", "letter_sender", "letter_sender", "text", report=False),
     Key("inspections", "visits_per_person_day", "visits_per_person_day", "int", lo=1, hi=100, report=False),
-    Key("reports", "time_limit_minutes", "report_time_limit_minutes", "number", lo=0, lo_open=True, hi=24 * 60, report=False),
+    Key("report", "recipient", "report_recipient", "text"),
+    Key("report", "author", "report_author", "text"),
+    Key("report", "time_limit_minutes", "report_time_limit_minutes", "number", lo=0, lo_open=True, hi=24 * 60, report=False),
 )
 TABLES = tuple(dict.fromkeys(k.table for k in SCHEMA))
 
@@ -425,7 +433,8 @@ def load_settings(data_dir: Path | str | None) -> Settings:
     ``[rules.doc_days.<type>]`` (difficulty -> working days), ``[calendar]``
     (years, holidays, workdays), ``[banks]`` (letter_sender),
     ``[banks.weights]`` (component -> weight), ``[inspections]``
-    (visits_per_person_day) and ``[reports]`` (time_limit_minutes).
+    (visits_per_person_day) and ``[report]`` (recipient, author: 报送单位 and
+    编制单位 on the report cover; time_limit_minutes for ``run-due``).
     """
     path = settings_file(data_dir)
     if path is None:

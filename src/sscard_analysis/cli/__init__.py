@@ -18,11 +18,11 @@ from ..dates.calendar import CalendarError
 from ..dates.periods import PeriodError
 from ..ingest.reader import FatalInputError
 from ..privacy import scrub_text
-from . import data, ops, reports
+from . import data, delivery, ops, reports
 from .common import EXIT_DEFECT, EXIT_INTERRUPTED, EXIT_USER, Parser, UserError, os_error_line
 
 FATAL = (FatalInputError, SettingsError, PeriodError, CalendarError, UserError)
-COMMAND_MODULES = (data, reports, ops)
+COMMAND_MODULES = (data, reports, ops, delivery)
 
 
 def _fatal_types() -> tuple:

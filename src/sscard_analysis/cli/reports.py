@@ -19,9 +19,9 @@ from .common import EXIT_ATTENTION, EXIT_OK, data_folder, note, positive_int, se
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from ..reporting.render import parse_formats, run_report
+    from ..reporting.render import FORMATS, parse_formats, run_report
 
-    formats = parse_formats(args.format)
+    formats = FORMATS if args.format is None else parse_formats(args.format)
     data = data_folder(args.data)
     settings = settings_for(data)
     for w in check_period(parse_period(args.period, settings, args.as_of), settings, args.kind):
@@ -51,14 +51,14 @@ def _cmd_run_due(args: argparse.Namespace) -> int:
 
 def register(sub) -> None:
     """Add this module's commands to the ``sscard`` parser."""
-    r = sub.add_parser("report", help="生成周报、月报、季报或年报（HTML、PDF、Excel）",
+    r = sub.add_parser("report", help="生成周报、月报、季报或年报（HTML、PDF、Excel、Word）",
                        description="生成一份报告，各格式全部成功后才发布到 --out/<期间>/。退出码：0 已发布；2 错误")
     r.add_argument("kind", choices=["weekly", "monthly", "quarterly", "annual"],
-                   help="报告类型：weekly（ISO 周）、monthly（月）、quarterly（contract-Q1…Q4 或 2024-Q2）、annual（contract 或 2024）")
+                   help="报告类型：weekly（ISO 周）、monthly（月）、quarterly（contract-Q1… 或 2024-Q2）、annual（contract 或 2024）")
     r.add_argument("--period", required=True, help="统计期间，须与报告类型相符，如 2024-W18、2024-05、contract-Q1、contract")
     r.add_argument("--data", required=True, help="台账所在的数据目录")
     r.add_argument("--out", default="reports", help="报告输出目录")
-    r.add_argument("--format", default="html,pdf,xlsx", help="逗号分隔的输出格式：html、pdf、xlsx")
+    r.add_argument("--format", help="逗号分隔的输出格式，如 html,pdf（默认全部格式：html、pdf、xlsx、docx）")
     r.add_argument("--as-of", help="统计时点，如 2024-05-20T10:00（默认期末或当前时间，取较早者）")
     r.set_defaults(func=_cmd_report)
 

@@ -58,39 +58,54 @@ def _scrubbed(values: np.ndarray) -> np.ndarray:
 
 
 class Workbook:
-    """A report workbook: Chinese headers, frozen header row, widths, number and percent formats."""
+    """A report workbook: Chinese headers, frozen header row, widths, and number formats a reader can trust.
+
+    Kinds of cell and their Excel number format: ``int`` counts ``#,##0``,
+    ``pct`` rates ``0.00%`` (the value stays the exact fraction), ``pct0``
+    probabilities ``0%``, ``yuan`` amounts ``#,##0.00``, ``float1`` paces
+    ``#,##0.0``, ``id`` row numbers ``0``, ``date``/``datetime`` real Excel dates. A float column whose
+    values are all whole numbers is written as counts.
+    """
+
+    NUMBER_FORMATS = {"int": "#,##0", "float": "#,##0.00", "float1": "#,##0.0", "yuan": "#,##0.00", "pct": "0.00%", "pct0": "0%", "id": "0",
+                      "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm:ss"}
 
     def __init__(self, path: Path) -> None:
         self.book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
                                                     "strings_to_urls": False, "strings_to_numbers": False})
         self.book.set_properties({"title": path.stem, "created": datetime(2000, 1, 1)})
         self.header = self.book.add_format({"bold": True, "bg_color": "#DDE6F3", "border": 1, "text_wrap": True, "valign": "top"})
-        self.formats = {
-            "int": self.book.add_format({"num_format": "#,##0"}),
-            "float": self.book.add_format({"num_format": "#,##0.00"}),
-            "pct": self.book.add_format({"num_format": "0.00%"}),
-            "date": self.book.add_format({"num_format": "yyyy-mm-dd"}),
-            "datetime": self.book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
-            "text": self.book.add_format({}),
-        }
+        self.formats = {k: self.book.add_format({"num_format": v}) for k, v in self.NUMBER_FORMATS.items()}
+        self.formats["text"] = self.book.add_format({})
+        self.formats["wrap"] = self.book.add_format({"text_wrap": True, "valign": "top"})
 
-    def sheet(self, name: str, frame: pd.DataFrame, percent: tuple[str, ...] = (), widths: dict[str, int] | None = None) -> None:
-        """Write one sheet; columns named in ``percent`` hold fractions shown as percentages."""
+    def sheet(self, name: str, frame: pd.DataFrame, percent: tuple[str, ...] = (), widths: dict[str, int] | None = None,
+              kinds: dict[str, str | list[str]] | None = None, hidden: tuple[str, ...] = ()) -> None:
+        """Write one sheet.
+
+        ``percent`` names columns of fractions shown as percentages; ``kinds``
+        gives a column's kind (see the class) or one kind per row, for
+        columns that mix rates and counts; ``hidden`` columns are written but
+        hidden.
+        """
         ws = self.book.add_worksheet(name[:31])
         cols = list(frame.columns)
-        kinds = [self._kind(frame[c], c in percent) for c in cols]
+        given = kinds or {}
+        col_kinds = [given.get(c) if isinstance(given.get(c), str) else "id" if c == "行号" else self._kind(frame[c], c in percent) for c in cols]
+        row_kinds = {j: given[c] for j, c in enumerate(cols) if isinstance(given.get(c), list)}
         for j, c in enumerate(cols):
             ws.write_string(0, j, safe_text(scrub_text(str(c))), self.header)
             width = (widths or {}).get(c) or min(max(8, _display_width(str(c)) + 2, _sample_width(frame[c])), 60)
-            ws.set_column(j, j, width, self.formats.get(kinds[j]))
+            options = {"hidden": True} if c in hidden else None
+            ws.set_column(j, j, width, self.formats.get(col_kinds[j]), options)
         ws.freeze_panes(1, 0)
         if len(cols):
             ws.autofilter(0, 0, max(len(frame), 1), len(cols) - 1)
         columns = [frame[c].to_numpy(dtype=object) if kinds[j] != "text" else _scrubbed(frame[c].to_numpy(dtype=object))
                    for j, c in enumerate(cols)]
         for i in range(len(frame)):
-            for j, kind in enumerate(kinds):
-                self._write(ws, i + 1, j, columns[j][i], kind)
+            for j, kind in enumerate(col_kinds):
+                self._write(ws, i + 1, j, columns[j][i], row_kinds[j][i] if j in row_kinds else kind)
 
     def _kind(self, s: pd.Series, pct: bool) -> str:
         if pct:
@@ -98,23 +113,28 @@ class Workbook:
         if pd.api.types.is_datetime64_any_dtype(s):
             nonnull = s.dropna()
             return "date" if len(nonnull) and (nonnull == nonnull.dt.normalize()).all() else "datetime"
+        if pd.api.types.is_bool_dtype(s):
+            return "text"
         if pd.api.types.is_integer_dtype(s):
             return "int"
         if pd.api.types.is_float_dtype(s):
-            return "float"
+            nonnull = s.dropna()
+            return "int" if len(nonnull) and (nonnull == nonnull.round()).all() else "float"
         return "text"
 
     def _write(self, ws, r: int, c: int, v, kind: str) -> None:
+        fmt = self.formats.get(kind)
         if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
-            ws.write_blank(r, c, None)
+            ws.write_blank(r, c, None, fmt)
         elif kind in ("date", "datetime") and isinstance(v, (datetime, date, pd.Timestamp, np.datetime64)):
-            ws.write_datetime(r, c, pd.Timestamp(v).to_pydatetime(), self.formats[kind])
-        elif kind in ("int", "float", "pct") and isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-            ws.write_number(r, c, float(v), self.formats[kind])
-        elif isinstance(v, bool):
+            ws.write_datetime(r, c, pd.Timestamp(v).to_pydatetime(), fmt)
+        elif kind in ("int", "id", "float", "float1", "yuan", "pct", "pct0") and isinstance(v, (int, float, np.integer, np.floating)) \
+                and not isinstance(v, (bool, np.bool_)):
+            ws.write_number(r, c, float(v), fmt)
+        elif isinstance(v, (bool, np.bool_)):
             ws.write_string(r, c, "是" if v else "否")
         else:
-            ws.write_string(r, c, safe_text(str(v)))
+            ws.write_string(r, c, safe_text(str(v)), fmt if kind == "wrap" else None)
 
     def close(self) -> None:
         self.book.close()

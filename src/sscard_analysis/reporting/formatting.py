@@ -27,7 +27,26 @@ def fmt_int(x) -> str:
 
 
 def fmt_yuan(x) -> str:
-    return f"{x:,.2f}"
+    return "—" if x is None else f"{x:,.2f}"
+
+
+UNFILLED = "（未填）"
+
+
+def unfilled_last(df: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The rows whose ``column`` is a placeholder (``（未填）``, ``（未分类）``, ``（未登记网点）`` …) moved last, order kept otherwise."""
+    if df.empty:
+        return df
+    placeholder = df[column].astype(str).str.match(r"^（未")
+    return pd.concat([df[~placeholder], df[placeholder]])
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+SHORT = 12  # display width (a Chinese character counts 2) of a value kept on one line
+KEEP_ROWS = 12  # tables up to this many rows are not split across pages
 
 
 CELL_CHARS = 200  # text shown in one table cell (WeasyPrint needs seconds per thousand unbroken characters)
@@ -39,18 +58,32 @@ def clip(text: str, limit: int = CELL_CHARS) -> str:
 
 
 def html_table(df: pd.DataFrame, right: tuple[str, ...] = (), cls: str = "") -> str:
-    """An HTML table with escaped cells, numbers right-aligned, each cell at most :data:`CELL_CHARS` characters."""
+    """An HTML table with escaped cells, numbers right-aligned, each cell at most :data:`CELL_CHARS` characters.
+
+    Columns whose values are all short (codes, dates, times, counts) and
+    headers of up to four Chinese characters never wrap (class ``nw``); a
+    table of up to ``KEEP_ROWS`` rows is kept on one page (class ``keep``).
+    """
     if df.empty:
         return '<p class="nodata">（本期无数据）</p>'
-    head = "".join(f"<th>{html.escape(clip(str(c)))}</th>" for c in df.columns)
+
+    def text(v) -> str:
+        return clip("" if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else str(v))
+
+    cells = {c: [text(v) for v in df[c]] for c in df.columns}
+    short = {c for c in df.columns if max((_display_width(t) for t in cells[c]), default=0) <= SHORT}
+    nw = ' class="nw"'
+    head = "".join(f"<th{nw if _display_width(str(c)) <= 8 else ''}>{html.escape(clip(str(c)))}</th>" for c in df.columns)
     rows = []
-    for r in df.itertuples(index=False):
-        cells = []
-        for c, v in zip(df.columns, r):
-            align = ' class="num"' if c in right else ""
-            cells.append(f"<td{align}>{html.escape(clip('' if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)))}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    for i in range(len(df)):
+        tds = []
+        for c in df.columns:
+            classes = " ".join(k for k, on in (("num", c in right), ("nw", c in short)) if on)
+            attr = f' class="{classes}"' if classes else ""
+            tds.append(f"<td{attr}>{html.escape(cells[c][i])}</td>")
+        rows.append("<tr>" + "".join(tds) + "</tr>")
+    classes = " ".join(x for x in (cls, "keep" if len(df) <= KEEP_ROWS else "") if x)
+    return f'<table class="{classes}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
 def figure_html(fig: plt.Figure, alt: str) -> str:

@@ -306,11 +306,12 @@ def bank_ranking(ctx: ReportContext) -> Fragment:
 def late_tickets(ctx: ReportContext, limit: int = 30) -> Fragment:
     """逾期与超时工单: each late 12345 ticket with how late (days, working days) and its category; a summary by category."""
     df = late_data(ctx)
-    if df.empty:
-        return fragment("<p>本期12345热线无逾期未办结或超时办结工单。</p>")
     n_od, n_late = int((df["state"] == _backlog.OVERDUE).sum()), int((df["state"] == _backlog.CLOSED_LATE).sum())
+    counts = f"<p>截至统计时点逾期未办结 {n_od} 件；本期到期、超时办结 {n_late} 件。</p>"
+    if df.empty:
+        return fragment(counts)
     summary = _backlog.late_summary(df)
-    parts = [f"<p>截至统计时点逾期未办结 {n_od} 件；本期到期、超时办结 {n_late} 件。</p>",
+    parts = [counts,
              html_table(pd.DataFrame({"状态": summary["state"], "业务类别": summary["category"], "件数": summary["tickets"],
                                       "平均超时（天）": summary["mean_late_days"], "最长超时（天）": summary["max_late_days"]}),
                         right=("件数", "平均超时（天）", "最长超时（天）"))]

@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.stats import change_test, wilson_interval
-from ..contract.indicators import indicator_note
 from ..dates.periods import parse_period
 from ..ingest.ledgers import HOTLINE, LEDGERS
 from ..measures.activity import in_period
@@ -28,7 +27,7 @@ from ..measures.hotline import (
 from ..measures.staffing import roster_check
 from ..privacy import mask_person, scrub_series, scrub_text
 from . import charts
-from .context import ReportContext, build_context, received_in
+from .context import ReportContext, build_context, period_title, received_in
 from .formatting import (
     STATUS_CLASS,
     clip,
@@ -37,11 +36,21 @@ from .formatting import (
     figure_html,
     fmt_int,
     fmt_pct,
+    UNFILLED,
     fmt_yuan,
     format_kpi,
     fragment,
     html_table,
     kpi_value,
+    unfilled_last,
+)
+from .tables import (
+    breakdown_frame,
+    indicator_cells,
+    indicator_text,
+    penalty_summary,
+    quarantine_zh,
+    zh_reason,
 )
 
 __all__ = ["build_context"]
@@ -51,25 +60,37 @@ __all__ = ["build_context"]
 
 
 def cover(ctx: ReportContext) -> Fragment:
-    """Title block: report name, period, cut-off, data folder summary."""
-    p = ctx.period
+    """The 通报 block of page 1: report name, period, 期号, 报送单位, 编制单位, 报送日期, cut-off and data summary."""
+    p, st = ctx.period, ctx.ds.settings
     dq = ctx.kpis["data_quality"]
+    rows = [("期　　号", f"第{ctx.issue_number}期"), ("报送日期", _zh_date(ctx.due_date)),
+            ("报送单位", st.report_recipient), ("编制单位", st.report_author),
+            ("统计期间", f"{_zh_date(p.start)}至{_zh_date(p.end)}"), ("统计时点", f"{_zh_date(p.as_of.date())} {p.as_of:%H:%M}")]
+    cells = "".join(f"<tr><th>{k}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
     return fragment(
-        f'<div class="cover"><h1>{html.escape(ctx.title)}</h1>',
-        f'<p class="meta">统计期间：{p.start:%Y年%m月%d日} 至 {p.end:%Y年%m月%d日}　统计时点：{p.as_of:%Y-%m-%d %H:%M}　'
-        f"生成时间：{ctx.generated_at:%Y-%m-%d %H:%M}</p>",
+        '<div class="cover">',
+        f"<h1>{html.escape(ctx.name)}</h1>",
+        f'<p class="subtitle">{html.escape(period_title(p))}</p>',
+        f'<table class="notice">{cells}</table>',
         f'<p class="meta">数据来源：{dq["files"]} 个台账文件，读入 {dq["rows_read"]:,} 行，接收 {dq["accepted_rows"]:,} 行，'
-        f'隔离 {dq["quarantined_rows"]:,} 行（见“数据质量”）。</p></div>',
+        f'隔离 {dq["quarantined_rows"]:,} 行（见“数据质量”）；生成时间 {ctx.generated_at:%Y-%m-%d %H:%M}。</p>',
+        "</div>",
     )
 
 
-def _change(cur, prev, pct: bool = False) -> str:
+def _zh_date(d) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def _change(cur, prev, how: str = "int") -> str:
+    """The change from the previous period: points for rates, the difference and its percentage otherwise."""
     if cur is None or prev is None:
         return "—"
     d = cur - prev
-    if pct:
+    if how == "pct":
         return f"{d * 100:+.2f} 个百分点"
-    return f"{d:+,}" + (f"（{d / prev * 100:+.1f}%）" if prev else "")
+    diff = f"{d:+,.2f}" if how == "yuan" else f"{d:+,}"
+    return diff + (f"（{d / prev * 100:+,.1f}%）" if prev else "")
 
 
 HEADLINE = [
@@ -97,40 +118,40 @@ HEADLINE = [
 
 
 def headline(ctx: ReportContext) -> Fragment:
-    """Headline figures with the change from the previous period; each cell carries its KPI key."""
+    """综述 on page 1: the headline figures with the change from the previous period; each cell carries its KPI key."""
     rows = []
     for key, label, how in HEADLINE:
         cur = kpi_value(ctx.kpis, key)
         prev = kpi_value(ctx.previous_kpis, key) if ctx.previous_kpis else None
-        change = _change(cur, prev, pct=how == "pct") if how != "yuan" else "—"
         rows.append(f'<tr><td>{label}</td><td class="num" data-key="{key}">{format_kpi(cur, how)}</td>'
-                    f'<td class="num">{"—" if prev is None else format_kpi(prev, how)}</td><td class="num">{change}</td></tr>')
-    return fragment('<table class="headline"><thead><tr><th>指标</th><th>本期</th><th>上期</th><th>变化</th></tr></thead><tbody>',
-                 *rows, "</tbody></table>")
+                    f'<td class="num">{"—" if prev is None else format_kpi(prev, how)}</td><td class="num">{_change(cur, prev, how)}</td></tr>')
+    before = "" if ctx.previous else '<p class="note">服务期开始前没有可比的上期。</p>'
+    return fragment('<h2 class="unnumbered">综述</h2>',
+                    '<table class="headline"><thead><tr><th>指标</th><th>本期</th><th>上期</th><th>变化</th></tr></thead><tbody>',
+                    *rows, "</tbody></table>", before)
 
 
 def indicators_table(ctx: ReportContext) -> Fragment:
-    """A1–A21 with status, cumulative value, pace, projection and chance of meeting the target."""
+    """A1–A21 with status, value, pace, projection and chance of meeting the target."""
     rows = []
     for code, i in ctx.kpis["indicators"].items():
-        value = i["value"]
-        v = fmt_pct(value) if code in ("A1", "A2") else ("—" if value is None else f"{value:,.0f}")
-        t = "100%" if code == "A1" else ">90%（表1 ≥90%）" if code == "A2" else f"{i['target']:,.0f}"
+        v, t = indicator_cells(code, i)
         p = i.get("p_meet_target")
-        note = indicator_note(code, i)
         cls = STATUS_CLASS[i["status"]]
         rows.append(
-            f'<tr><td>{code}</td><td>{html.escape(i["name"])}</td><td class="num" data-key="indicators.{code}.value">{v}</td>'
-            f'<td class="num">{"" if "period_value" not in i else format(i["period_value"], ",.0f")}</td><td class="num">{t}</td>'
+            f'<tr><td>{code}</td><td>{html.escape(i["name"])}</td><td class="num">{html.escape(t)}</td>'
+            f'<td class="num" data-key="indicators.{code}.value">{html.escape(v)}</td>'
+            f'<td class="num">{"" if "period_value" not in i else format(i["period_value"], ",.0f")}</td>'
             f'<td class="status {cls}">{STATUS_ZH[i["status"]]}</td>'
             f'<td class="num">{"" if i.get("pace_target") is None else format(i["pace_target"], ",.1f")}</td>'
             f'<td class="num">{"" if i.get("projected") is None else format(i["projected"], ",.0f")}</td>'
-            f'<td class="num">{"" if p is None else f"{p * 100:.0f}%"}</td><td>{i.get("reach_date") or ""}</td>'
-            f"<td>{html.escape(note)}</td></tr>"
+            f'<td class="num">{"" if p is None else f"{p * 100:.0f}%"}</td><td class="date">{i.get("reach_date") or ""}</td>'
+            f'<td class="text">{html.escape(indicator_text(code, i))}</td></tr>'
         )
-    head = "".join(f"<th>{h}</th>" for h in ["编号", "指标", "累计/数值", "本期", "目标", "状态", "应完成进度", "预计全年", "达标概率", "预计达成日", "说明"])
+    head = "".join(f"<th>{h}</th>" for h in ["编号", "指标", "目标", "完成（累计）", "本期", "状态", "应完成进度", "预计全年", "达标概率", "预计达成日", "说明"])
     return fragment(f'<table class="indicators"><thead><tr>{head}</tr></thead><tbody>', *rows, "</tbody></table>",
-                 '<p class="note">年度任务按服务期累计计算；“应完成进度”= 年度目标 × 已过天数 ÷ 服务期天数；达标概率按泊松模型估计。</p>')
+                 '<p class="note">年度任务按服务期累计计算；“应完成进度”= 年度目标 × 已过天数 ÷ 服务期天数；达标概率按泊松模型估计；'
+                 "A10 计不足每日2次检查的工作日天数，A20 计未提交报告的月数，目标均为 0。</p>")
 
 
 def volume_chart(ctx: ReportContext) -> Fragment:
@@ -142,10 +163,18 @@ def volume_chart(ctx: ReportContext) -> Fragment:
     if ctx.kind in ("weekly", "monthly"):
         key = rec["received_at"].dt.date
         daily = pd.crosstab(key, chan)
-        full = pd.date_range(ctx.period.start, min(ctx.period.end, ctx.period.as_of.date())).date
-        daily = daily.reindex(full, fill_value=0)
-        return fragment(figure_html(charts.daily_volume(daily), "工单受理量（按日）"))
+        days = pd.date_range(ctx.period.start, ctx.period.end).date  # the whole period: the axis ends at its last day
+        daily = daily.reindex(days, fill_value=0)
+        rest = [d for d in days if not _workday(ctx, d)]
+        return fragment(figure_html(charts.daily_volume(daily, rest_days=rest), "工单受理量（按日）"))
     return fragment(figure_html(charts.monthly_trend(monthly_trend(ctx)), "按月趋势"))
+
+
+def _workday(ctx: ReportContext, d) -> bool:
+    try:
+        return ctx.cal.is_workday(d)
+    except ValueError:  # past the known calendar: weekends only
+        return d.weekday() < 5
 
 
 def monthly_trend(ctx: ReportContext) -> pd.DataFrame:
@@ -168,25 +197,26 @@ def _nan(rate: float | None) -> float:
 
 
 def breakdown(ctx: ReportContext, column: str, label: str, chart: bool = False, top: int = 15) -> Fragment:
-    """Tickets received in the period by one attribute, all channels and 12345, with the change from last period."""
-    rec = received_in(ctx)
-    prev = received_in(ctx, ctx.previous) if ctx.previous else rec.iloc[0:0]
-    cur = rec[column].astype(object).fillna("（未填）").value_counts()
-    hot = rec.loc[rec["channel"] == HOTLINE, column].astype(object).fillna("（未填）").value_counts()
-    before = prev[column].astype(object).fillna("（未填）").value_counts()
-    df = pd.DataFrame({label: cur.index, "全部渠道": cur.values})
-    df["12345热线"] = df[label].map(hot).fillna(0).astype(int).map(fmt_int)
-    df["占比"] = (df["全部渠道"] / max(len(rec), 1) * 100).map(lambda x: f"{x:.1f}%")
-    if ctx.previous is None:
-        df["上期"], df["环比"] = None, "—"
-    else:
-        df["上期"] = df[label].map(before).fillna(0).astype(int)
-        df["环比"] = [(_change(int(a), int(b)) if b else "新增") for a, b in zip(df["全部渠道"], df["上期"])]
-    df = df.head(top)
-    shown = df.assign(全部渠道=df["全部渠道"].map(fmt_int), 上期=df["上期"].map(lambda v: "—" if v is None else fmt_int(v)))
-    parts = [html_table(shown, right=("全部渠道", "12345热线", "占比", "上期", "环比"))]
-    if chart and not cur.empty:
-        parts.insert(0, figure_html(charts.ranked_bars(cur, f"按{label}分布（全部渠道）"), label))
+    """Tickets received in the period by one attribute, all channels and 12345, with the change from last period.
+
+    The largest ``top`` values are listed, ``（未填）`` last; by channel the
+    12345 column is left out (it would repeat the 12345 row).
+    """
+    df = breakdown_frame(ctx, column, label)
+    if column == "channel":
+        df = df.drop(columns="12345热线")
+    unfilled = df[df[label] == UNFILLED]
+    df = pd.concat([df[df[label] != UNFILLED].head(top - len(unfilled)), unfilled])
+    shown = df.assign(
+        全部渠道=df["全部渠道"].map(fmt_int), 占比=df["占比"].map(lambda x: f"{x * 100:.1f}%"),
+        上期=df["上期"].map(lambda v: "—" if v is None or pd.isna(v) else fmt_int(v)),
+        环比=[("—" if ctx.previous is None else "新增" if not b else _change(int(a), int(b))) for a, b in zip(df["全部渠道"], df["上期"])])
+    if "12345热线" in shown:
+        shown["12345热线"] = shown["12345热线"].map(fmt_int)
+    parts = [html_table(shown, right=("全部渠道", "12345热线", "占比", "上期", "环比"), cls="ranking")]
+    if chart and len(df):
+        counts = pd.Series(df["全部渠道"].values, index=df[label].values)
+        parts.insert(0, figure_html(charts.ranked_bars(counts, f"按{label}分布（全部渠道）"), label))
     return fragment(*parts)
 
 
@@ -257,7 +287,7 @@ def overdue_tickets(ctx: ReportContext, limit: int = 30) -> Fragment:
             受理时间=lambda f: f["受理时间"].dt.strftime("%m-%d %H:%M"), 办理时限=lambda f: f["办理时限"].dt.strftime("%m-%d %H:%M"),
             办结时间=lambda f: f["办结时间"].dt.strftime("%m-%d %H:%M").fillna("未办结"))
         more = f'<p class="note">另有 {len(frame) - limit} 件，见 Excel 附表“逾期与超时工单”。</p>' if len(frame) > limit else ""
-        parts.append(f"<p>{title}：{len(frame)} 件。</p>" + html_table(show) + more)
+        parts.append(f'<p class="lead">{title}：{len(frame)} 件。</p>' + html_table(show) + more)
     return fragment(*parts)
 
 
@@ -284,7 +314,8 @@ def outlet_section(ctx: ReportContext) -> Fragment:
         df["平均得分"] = g[scores].mean().mean(axis=1).round(1).values
         df["发现问题"] = g["issues"].apply(lambda s: int(s.notna().sum())).values
         df["已整改"] = g["rectified"].apply(lambda s: int((s == True).sum())).values  # noqa: E712
-        parts.append(html_table(df.sort_values("检查次数", ascending=False), right=("检查次数", "覆盖网点", "网点总数", "平均得分", "发现问题", "已整改")))
+        df = unfilled_last(df.sort_values("检查次数", ascending=False, kind="stable"), label)
+        parts.append(html_table(df, right=("检查次数", "覆盖网点", "网点总数", "平均得分", "发现问题", "已整改"), cls="ranking"))
     if not m.empty:
         avg = pd.DataFrame({"检查项": names, "平均分": [round(float(m[c].mean()), 1) for c in scores], "低于60分的次数": [int((m[c] < 60).sum()) for c in scores]})
         parts.append(html_table(avg, right=("平均分", "低于60分的次数")))
@@ -297,12 +328,33 @@ def outlet_section(ctx: ReportContext) -> Fragment:
 
 
 def quota_chart(ctx: ReportContext) -> Fragment:
-    """Yearly quotas (trainings, publicity, inspections, reports, applications) against pace."""
-    rows = [{"指标": f"{c} {i['name']}", "累计": i["value"], "目标": i["target"], "进度目标": i["pace_target"]}
+    """Every yearly quota (A3–A9, A11–A19): completed so far in % of the target, coloured by status, with the pace."""
+    rows = [{"指标": f"{c} {i['name']}", "累计": i["value"], "目标": i["target"], "进度目标": i["pace_target"], "状态": STATUS_ZH[i["status"]]}
             for c, i in ctx.kpis["indicators"].items() if "pace_target" in i and i["value"] is not None]
     if not rows:
         return fragment('<p class="nodata">（无年度任务数据）</p>')
-    return fragment(figure_html(charts.quota_progress(pd.DataFrame(rows)), "年度任务进度"))
+    note = ('<p class="note">条形为服务期累计完成占年度目标的百分比（超过130%按130%画出），颜色为指标状态；'
+            "竖线为截至统计时点应完成的进度。</p>")
+    return fragment(figure_html(charts.quota_progress(pd.DataFrame(rows)), "年度任务进度"), note)
+
+
+ACTIVITY_CODES = ("A4", "A5", "A6", "A7", "A8", "A10", "A16", "A17", "A18", "A19")
+
+
+def activity_table(ctx: ReportContext, codes: tuple[str, ...] = ACTIVITY_CODES) -> Fragment:
+    """Trainings, publicity, guide checks and applications: the period's count beside the service's running total."""
+    rows = []
+    for code in codes:
+        i = ctx.kpis["indicators"].get(code)
+        if i is None:
+            continue
+        v, t = indicator_cells(code, i)
+        period = i.get("period_value")
+        rows.append({"编号": code, "事项": i["name"], "本期": "" if period is None else f"{period:,.0f}", "服务期累计": v, "年度目标": t,
+                     "状态": STATUS_ZH[i["status"]], "说明": indicator_text(code, i)})
+    if not rows:
+        return fragment('<p class="nodata">（无数据）</p>')
+    return fragment(html_table(pd.DataFrame(rows), right=("本期", "服务期累计", "年度目标")))
 
 
 def documents_section(ctx: ReportContext) -> Fragment:
@@ -356,7 +408,7 @@ def staff_section(ctx: ReportContext) -> Fragment:
                      f"网点 {int((valid['complainant'] == '网点').sum())} 件）。</p>")
     flags = ctx.kpis.get("flags", [])
     if flags:
-        parts.append("<p>需关注：</p>" + html_table(pd.DataFrame([{"事项": f["flag"], "条款": f["clause"], "情况": f["basis"], "日期": f["date"]} for f in flags])))
+        parts.append('<p class="lead">需关注：</p>' + html_table(pd.DataFrame([{"事项": f["flag"], "条款": f["clause"], "情况": f["basis"], "日期": f["date"]} for f in flags])))
     return fragment(*parts)
 
 
@@ -365,16 +417,18 @@ def penalties_section(ctx: ReportContext) -> Fragment:
     pen = ctx.kpis["penalties"]
     parts = [f'<p>本期违约金合计 <strong data-key="penalties.total_yuan">{fmt_yuan(pen["total_yuan"])}</strong> 元。</p>']
     if pen["items"]:
-        by_rule = pd.DataFrame(pen["items"]).groupby(["rule", "clause"])["amount_yuan"].agg(["count", "sum"]).reset_index()
-        by_rule.columns = ["规则", "条款", "笔数", "金额（元）"]
+        by_rule = penalty_summary(pen["items"])
         by_rule["金额（元）"] = by_rule["金额（元）"].map(fmt_yuan)
-        parts.append(html_table(by_rule, right=("笔数", "金额（元）")))
+        parts.append(html_table(by_rule, right=("扣款条目", "计量", "金额（元）")))
+        parts.append('<p class="note">扣款条目：每条对应一次扣款（B6、B7 为一人一个月，B11 为一件办文的一个环节）；计量为按件或按天计价规则的实际件数、天数。</p>')
         items = pd.DataFrame(pen["items"])[["rule", "clause", "basis", "date", "amount_yuan"]].head(60)
-        items.columns = ["规则", "条款", "依据", "日期", "金额（元）"]
+        items.columns = ["规则", "条款", "依据", "扣款日期", "金额（元）"]
         items["金额（元）"] = items["金额（元）"].map(fmt_yuan)
         parts.append(html_table(items, right=("金额（元）",)))
+        if len(pen["items"]) > 60:
+            parts.append(f'<p class="note">另有 {len(pen["items"]) - 60} 条，见 Excel 附表“违约金”。</p>')
     for n in pen.get("not_assessed", []):
-        parts.append(f'<p class="note">未评估 {n["rule"]}（{n["clause"]}）：{html.escape(n["reason"])}</p>')
+        parts.append(f'<p class="note">未评估 {n["rule"]}（{n["clause"]}）：{html.escape(zh_reason(n["reason"]))}</p>')
     st = pen["settlement"]
     parts.append(f"<p>尾款（合同价 20%）{fmt_yuan(st['final_payment_yuan'])} 元，截至统计时点累计扣款 {fmt_yuan(st['deductions_to_date_yuan'])} 元，"
                  f"尾款余额 {fmt_yuan(st['final_payment_left_yuan'])} 元。</p>")
@@ -435,7 +489,7 @@ IGNORED_SHOWN = 20
 
 
 def data_quality(ctx: ReportContext) -> Fragment:
-    """Rows read, accepted, quarantined and dropped per ledger, with the files that needed attention.
+    """Rows read, accepted, quarantined and dropped per ledger, with the files that needed attention (Chinese names only).
 
     A snapshot of the data folder when the report was generated (it is not
     part of the report's fingerprint, so a stray file does not re-render
@@ -449,12 +503,11 @@ def data_quality(ctx: ReportContext) -> Fragment:
                        "警告": s["warnings"].map(fmt_int)})
     parts = [f'<p class="note">截至生成时（{ctx.generated_at:%Y-%m-%d %H:%M}）数据目录的读取情况。</p>',
              html_table(df, right=("文件数", "读入行", "接收", "隔离", "剔除（空行/合计行/重复）", "警告"))]
-    q = ctx.ds.quarantine
+    q = quarantine_zh(ctx.ds.quarantine)
     if len(q):
-        top = q.assign(原因=q["reason"].str.split("；").str[0].str.replace(r"“.*”", "“…”", regex=True)).groupby(["ledger", "原因"]).size().reset_index(name="行数")
-        top["ledger"] = top["ledger"].map(lambda n: LEDGERS[n].zh)
-        parts.append("<p>隔离原因（文件、行号与明细见 sscard validate 输出的隔离清单）：</p>"
-                     + html_table(top.rename(columns={"ledger": "台账"}).sort_values("行数", ascending=False).head(15), right=("行数",)))
+        top = q.assign(原因=q["原因"].str.split("；").str[0].str.replace(r"“.*”", "“…”", regex=True)).groupby(["台账", "原因"]).size().reset_index(name="行数")
+        parts.append('<p class="lead">隔离原因（每行的文件、工作表和行号见 Excel 附表“隔离明细”）：</p>'
+                     + html_table(top.sort_values("行数", ascending=False, kind="stable").head(15), right=("行数",)))
     if ctx.ds.ignored:
         shown = [html.escape(clip(scrub_text(f"{f}（{w}）"), 120)) for f, w in ctx.ds.ignored[:IGNORED_SHOWN]]
         more = f"；等共 {len(ctx.ds.ignored)} 个" if len(ctx.ds.ignored) > IGNORED_SHOWN else ""
@@ -484,8 +537,10 @@ def hot_issues(ctx: ReportContext, top: int = 5) -> Fragment:
     for cat, g in rec.groupby(rec["category"].astype(object).fillna("（未分类）")):
         example = scrub_series(g["content"].astype(object).head(1), g["citizen_name"].astype(object).head(1)).iloc[0][:60]
         rows.append({"业务类别": cat, "件数": len(g), "其中投诉": int((g["ticket_type"] == "投诉").sum()), "典型诉求（已脱敏）": example})
-    df = pd.DataFrame(rows).sort_values("件数", ascending=False).head(top)
-    return fragment(html_table(df, right=("件数", "其中投诉")))
+    df = unfilled_last(pd.DataFrame(rows).sort_values("件数", ascending=False, kind="stable"), "业务类别")
+    unfilled = df[df["业务类别"].str.startswith("（未")]
+    df = pd.concat([df[~df["业务类别"].str.startswith("（未")].head(top - len(unfilled)), unfilled])
+    return fragment(html_table(df, right=("件数", "其中投诉"), cls="ranking"))
 
 
 def _zh_headers(ledger: str) -> dict[str, str]:

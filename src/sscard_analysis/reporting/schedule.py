@@ -19,7 +19,7 @@ Unattended runs must not leave anything behind:
   inherit no open file and never re-run the caller's script), die with the
   parent (Linux ``PR_SET_PDEATHSIG``, elsewhere a watch on the parent), and
   their notebook kernels die with them (ipykernel watches its parent).
-- Each report has a time limit (``[reports] time_limit_minutes`` in
+- Each report has a time limit (``[report] time_limit_minutes`` in
   ``sscard.toml``): a report still running then is stopped, its worker and
   kernel killed, and it counts as failed; the other reports go on.
 - Each report is recorded in the manifest by its worker the moment it is
@@ -276,7 +276,7 @@ def _render(jobs: list[tuple], workers: int, time_limit_s: float, on_result) -> 
                 except (EOFError, OSError):
                     gone = True
                 if w.job and time.monotonic() - w.started > time_limit_s:
-                    on_result(w.job, f"超过时限 {_duration(time_limit_s)}，已停止（sscard.toml [reports] time_limit_minutes）")
+                    on_result(w.job, f"超过时限 {_duration(time_limit_s)}，已停止（sscard.toml [report] time_limit_minutes）")
                     w.job, gone = None, True
                 elif not gone and w.proc.poll() is not None:
                     gone = True
@@ -309,7 +309,7 @@ def run_due(data_dir: Path, out_dir: Path, today: date | None = None, workers: i
     workers : worker processes (at most one per report due).
     progress : show a progress bar.
     force : replace a published report even when fewer input files feed it than last time.
-    time_limit_s : seconds one report may run (default ``[reports] time_limit_minutes``).
+    time_limit_s : seconds one report may run (default ``[report] time_limit_minutes``).
 
     Returns
     -------
