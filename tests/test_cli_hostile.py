@@ -134,11 +134,11 @@ def test_alerts_json_is_scrubbed(tmp_path, capsys):
 @pytest.mark.parametrize("argv, message", [
     (["kpi", "--period", "0000-05"], "错误: 0000-05: 年份应在 1900–2100 之间"),
     (["kpi", "--period", "9999-12"], "错误: 9999-12: 年份应在 1900–2100 之间"),
-    (["run-due", "--today", "2025-02-30"], "错误: --today 2025-02-30: 不是有效日期（应为 2025-02-28 这样的日期）"),
-    (["latest-month", "--today", "2025-02-30"], "错误: --today 2025-02-30: 不是有效日期（应为 2025-02-28 这样的日期）"),
+    (["run-due", "--today", "2025-02-30"], "错误: --today 2025-02-30: 不是有效日期（应为日期，如 2025-02-28）"),
+    (["latest-month", "--today", "2025-02-30"], "错误: --today 2025-02-30: 不是有效日期（应为日期，如 2025-02-28）"),
     (["report", "monthly", "--period", "2024-W18"], "错误: 2024-W18: 月报的期间应为 2024-05，不是一周"),
     (["report", "annual", "--period", "2024-05-06..2024-05-07"], "错误: 2024-05-06..2024-05-07: 年报的期间应为 contract、2024，不是自定日期区间"),
-    (["report", "weekly", "--period", "2024-W18", "--format", ","], "错误: 没有指定输出格式；可用 html,pdf,xlsx"),
+    (["report", "weekly", "--period", "2024-W18", "--format", ","], "错误: 没有指定输出格式；可用 html,pdf,xlsx,docx"),
     (["run-due", "--workers", "0"], "错误: sscard run-due: 参数 --workers: 应为正整数，不是 0（用 sscard run-due --help 查看用法）"),
     (["kpi"], "错误: sscard kpi: 缺少必需的参数 --period（用 sscard kpi --help 查看用法）"),
 ])

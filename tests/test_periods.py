@@ -142,4 +142,4 @@ def test_parse_day_is_one_line():
     assert parse_day("2025-02-28") == date(2025, 2, 28)
     with pytest.raises(PeriodError) as exc:
         parse_day("2025-02-30")
-    assert str(exc.value) == "--today 2025-02-30: 不是有效日期（应为 2025-02-28 这样的日期）"
+    assert str(exc.value) == "--today 2025-02-30: 不是有效日期（应为日期，如 2025-02-28）"

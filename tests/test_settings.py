@@ -86,7 +86,7 @@ def test_schema_names_follow_the_ledgers():
 def test_report_settings_ignore_how_a_number_is_written_and_the_time_limit():
     base = report_settings(Settings())
     assert report_settings(parse_settings({"contract": {"price_yuan": 5177000.0}})) == base  # 5177000 == 5177000.0
-    assert report_settings(parse_settings({"reports": {"time_limit_minutes": 3}})) == base  # not about content
+    assert report_settings(parse_settings({"report": {"time_limit_minutes": 3}})) == base  # not about content
     assert report_settings(parse_settings({"contract": {"price_yuan": 4980000}})) != base
 
 

@@ -127,7 +127,7 @@ def parse_day(text: str, option: str = "--today") -> date:
     try:
         d = date.fromisoformat(str(text).strip())
     except ValueError:
-        raise PeriodError(f"{option} {text}: 不是有效日期（应为 2025-02-28 这样的日期）") from None
+        raise PeriodError(f"{option} {text}: 不是有效日期（应为日期，如 2025-02-28）") from None
     if not MIN_YEAR <= d.year <= MAX_YEAR:
         raise PeriodError(f"{option} {text}: 年份应在 {MIN_YEAR}–{MAX_YEAR} 之间")
     return d

@@ -54,7 +54,9 @@ def _scrubbed(values: np.ndarray) -> np.ndarray:
     if not texts:
         return values
     clean = {t: scrub_text(t) for t in texts}
-    return np.array([clean[v] if isinstance(v, str) else v for v in values], dtype=object)
+    out = np.empty(len(values), dtype=object)
+    out[:] = [clean[v] if isinstance(v, str) else v for v in values]
+    return out
 
 
 class Workbook:
@@ -101,8 +103,7 @@ class Workbook:
         ws.freeze_panes(1, 0)
         if len(cols):
             ws.autofilter(0, 0, max(len(frame), 1), len(cols) - 1)
-        columns = [frame[c].to_numpy(dtype=object) if kinds[j] != "text" else _scrubbed(frame[c].to_numpy(dtype=object))
-                   for j, c in enumerate(cols)]
+        columns = [_scrubbed(frame[c].to_numpy(dtype=object)) for c in cols]  # every text, whatever its column
         for i in range(len(frame)):
             for j, kind in enumerate(col_kinds):
                 self._write(ws, i + 1, j, columns[j][i], row_kinds[j][i] if j in row_kinds else kind)
