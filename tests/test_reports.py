@@ -61,7 +61,7 @@ def test_headline_numbers_equal_kpi_json(rendered, kind, period):
     assert "sscard_analysis" not in page  # code cells are hidden
 
 
-@pytest.mark.parametrize("kind, heading", [("weekly", "发现的问题与建议"), ("monthly", "工单受理与办理"), ("quarterly", "热点问题"), ("annual", "违约金")])
+@pytest.mark.parametrize("kind, heading", [("weekly", "问题与建议"), ("monthly", "工单受理与办理"), ("quarterly", "热点诉求"), ("annual", "违约金")])
 def test_pdf_has_embedded_cjk_font_and_chinese_text(rendered, kind, heading):
     _, _, results = rendered
     pdf = _files(results, kind, "pdf")
