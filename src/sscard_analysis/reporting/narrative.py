@@ -211,21 +211,21 @@ def dissatisfaction(ctx: ReportContext) -> Fragment:
     return fragment(*parts)
 
 
-TICKET_METRICS = ("on_time", "satisfaction")
-OUTLET_METRICS = ("complaints_per_outlet", "inspection_score", "answer_rate")
+# One table per group, narrow enough for the A4 text block: ticket rates, complaints per outlet, checks of outlets.
+RANKING_GROUPS = (("on_time", "satisfaction"), ("complaints_per_outlet",), ("inspection_score", "answer_rate"))
 PER_100 = {"complaints_per_outlet": "每百网点有效投诉"}  # shown per 100 outlets: per outlet the figures are all 0.00x
 COUNT_LABELS = {"on_time": "到期件数", "satisfaction": "参评件数", "inspection_score": "检查次数", "answer_rate": "巡检次数"}
 
 
 def ranking_tables(m: pd.DataFrame, unit: str) -> list[pd.DataFrame]:
-    """The ranking tables of one unit kind from ``analysis.rankings.unit_metrics``: ticket rates, then outlet metrics.
+    """The ranking tables of one unit kind from ``analysis.rankings.unit_metrics``, one per :data:`RANKING_GROUPS`.
 
     Each metric has a ``数值［95%区间］`` column (:func:`ranking_cell`) and a
     名次 column; rows in rank order of the table's first ranked metric,
     ``（未填）`` last.
     """
     out = []
-    for group in (TICKET_METRICS, OUTLET_METRICS):
+    for group in RANKING_GROUPS:
         metrics = [k for k in group if k in set(m["metric"])]
         if not metrics:
             continue
