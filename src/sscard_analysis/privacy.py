@@ -198,6 +198,47 @@ def scrub_text(text: object, names: tuple[str, ...] = ()) -> str:
     return s
 
 
+# The hundred or so most common single-character surnames (2020 census order), less a few
+# that mostly start ordinary words (文, 方, 常, 万, 向, 易).
+COMMON_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩邓冯曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任"
+    "卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付傅邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵覃武钱戴严莫孔汤康"
+    "乔赖施洪辛柯庞"
+)
+_CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_NAME_LIKE = re.compile(
+    f"(?<![{_CJK_CLASS}])((?:{'|'.join(COMPOUND_SURNAMES)})|[{COMMON_SURNAMES}])([{_CJK_CLASS}]{{1,3}})"
+)
+
+
+def scrub_names_like(text: object, keep: frozenset[str] | set[str] | tuple[str, ...] = ()) -> str:
+    """Mask tokens that look like a person's name: a common surname and one to three more characters.
+
+    A token starts where a run of Chinese characters starts (``张三丰_…``,
+    ``经办人：李四``, not ``下周一``); the surname stays and the rest becomes
+    ``*`` as in :func:`mask_name`. Words listed in ``keep`` (a ledger's own
+    vocabulary, such as 黄埔 or 周报) are never masked. Used on values echoed in
+    messages and on file names, where a name is possible but the row's own
+    citizen name is not known.
+    """
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return ""
+    s = str(text)
+    if not s or not _NAME_LIKE.search(s):
+        return s
+    protected = sorted((w for w in keep if w and w in s), key=len, reverse=True)
+    if not protected:
+        return _NAME_LIKE.sub(lambda m: m.group(1) + "*" * len(m.group(2)), s)
+    parts = re.split("(" + "|".join(map(re.escape, protected)) + ")", s)
+    return "".join(p if i % 2 else _NAME_LIKE.sub(lambda m: m.group(1) + "*" * len(m.group(2)), p)
+                   for i, p in enumerate(parts))
+
+
+def scrub_message(text: object, keep: frozenset[str] | set[str] | tuple[str, ...] = ()) -> str:
+    """What a message may show of a value or a file name: ID and phone patterns and name-like tokens masked."""
+    return scrub_names_like(scrub_text(text), keep)
+
+
 def scrub_series(texts: pd.Series, names: pd.Series | None = None) -> pd.Series:
     """Vectorised :func:`scrub_text`; ``names`` gives each row's own citizen name."""
     s = texts.astype(object).where(texts.notna(), "").astype(str)
