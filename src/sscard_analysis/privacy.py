@@ -66,6 +66,21 @@ def check_id(text: str, today: date | None = None) -> str | None:
     return "证件号码格式无法识别"
 
 
+_CHECK_BYTES = np.frombuffer(_CHECK.encode("ascii"), dtype=np.uint8)
+_DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _valid_births(y: np.ndarray, m: np.ndarray, d: np.ndarray, today: date) -> np.ndarray:
+    """Vectorised :func:`_valid_birth` on year, month and day arrays."""
+    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    month_ok = (m >= 1) & (m <= 12)
+    dim = _DAYS_IN_MONTH[np.clip(m, 1, 12) - 1] + ((m == 2) & leap)
+    ok = month_ok & (d >= 1) & (d <= dim)
+    ymd = y * 10000 + m * 100 + d  # compares like the date itself once the date exists
+    lo, hi = 19000101, today.year * 10000 + today.month * 100 + today.day
+    return ok & (ymd >= lo) & (ymd <= hi)
+
+
 def check_ids(values: pd.Series, today: date | None = None) -> pd.Series:
     """Vectorised :func:`check_id`: a Series of reasons (None where acceptable).
 
@@ -73,24 +88,24 @@ def check_ids(values: pd.Series, today: date | None = None) -> pd.Series:
     only the rare other forms go through :func:`check_id` one by one.
     """
     today = today or date.today()
-    out = pd.Series(None, index=values.index, dtype=object)
+    out = np.full(len(values), None, dtype=object)
     if values.empty:
-        return out
-    is18 = values.str.fullmatch(r"\d{17}[\dX]").fillna(False).astype(bool)
-    v18 = values[is18]
-    if len(v18):
-        raw = np.frombuffer("".join(v18.tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+        return pd.Series(out, index=values.index, dtype=object)
+    is18 = values.str.fullmatch(r"[0-9]{17}[0-9X]").to_numpy(dtype=bool, na_value=False)
+    if is18.any():
+        raw = np.frombuffer("".join(values[is18].tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
         digits = (raw[:, :17] - 48).astype(np.int64)
-        check = np.array(list(_CHECK))[(digits * _WEIGHTS).sum(axis=1) % 11]
-        given = raw[:, 17].view("S1").astype(str)
-        births = pd.to_datetime(v18.str.slice(6, 14), format="%Y%m%d", errors="coerce")
-        bad_birth = (births.isna() | (births < pd.Timestamp(1900, 1, 1)) | (births > pd.Timestamp(today))).to_numpy()
-        reasons = np.where(bad_birth, "身份证号出生日期不合理", np.where(check != given, "身份证号校验位错误", None))
-        out.loc[v18.index] = reasons
-    rest = values[~is18]
+        expected = _CHECK_BYTES[(digits * _WEIGHTS).sum(axis=1) % 11]
+        y = digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9]
+        m = digits[:, 10] * 10 + digits[:, 11]
+        d = digits[:, 12] * 10 + digits[:, 13]
+        bad_birth = ~_valid_births(y, m, d, today)
+        out[is18] = np.where(bad_birth, "身份证号出生日期不合理", np.where(raw[:, 17] != expected, "身份证号校验位错误", None))
+    rest = np.flatnonzero(~is18)
     if len(rest):
-        out.loc[rest.index] = [check_id(v, today) for v in rest]
-    return out
+        vals = values.to_numpy(dtype=object)
+        out[rest] = [check_id(vals[i], today) for i in rest]
+    return pd.Series(out, index=values.index, dtype=object)
 
 
 def normalize_phone(text: str) -> tuple[str | None, str | None]:

@@ -21,6 +21,7 @@ from datetime import date, datetime, time, timedelta
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..privacy import check_ids, normalize_phone, scrub_message
 from . import ledgers as L
@@ -57,7 +58,7 @@ class Raw:
     ``dt`` date cells as datetime64[ns], ``other`` any other cell by position.
     """
 
-    __slots__ = ("code", "_text", "num", "dt", "other")
+    __slots__ = ("code", "_text", "num", "dt", "other", "_stripped")
 
     def __init__(self, code: np.ndarray, text: pd.Series | None = None, num: np.ndarray | None = None,
                  dt: np.ndarray | None = None, other: dict | None = None) -> None:
@@ -66,6 +67,7 @@ class Raw:
         self.num = num if num is not None else np.full(len(code), np.nan)
         self.dt = dt if dt is not None else np.full(len(code), _NAT)
         self.other = other or {}
+        self._stripped: pd.Series | None = None
 
     def __len__(self) -> int:
         return len(self.code)
@@ -79,12 +81,18 @@ class Raw:
     def has(self, code: int) -> np.ndarray:
         return self.code == code
 
+    def stripped(self) -> pd.Series:
+        """The text cells stripped of surrounding whitespace (NA elsewhere)."""
+        if self._stripped is None:
+            self._stripped = self.text.str.strip()
+        return self._stripped
+
     def empty(self) -> np.ndarray:
         """Cells with nothing in them (whitespace-only text counts as empty)."""
         out = self.code == EMPTY
         is_str = self.code == STR_CELL
         if is_str.any():
-            blank = self.text.str.strip().eq("").fillna(True).to_numpy(dtype=bool)
+            blank = pc.utf8_is_space(_arrow(self.text)).fill_null(False).to_numpy(zero_copy_only=False)
             out = out | (is_str & blank)
         return out
 
@@ -119,6 +127,7 @@ class Raw:
         pos = np.asarray(pos, dtype=np.int64)
         if not len(pos):
             return
+        self._stripped = None
         self.code[pos] = code
         if code == STR_CELL:
             t = self.text.astype(object).to_numpy(copy=True)
@@ -204,6 +213,7 @@ class Raw:
 
     def _apply_fixes(self, fixes: Fixes) -> None:
         """Put in the cells fastexcel gave as errors (text in a date column, an ID typed as text …)."""
+        self._stripped = None
         for c in np.unique(fixes.codes):
             sel = fixes.codes == c
             rows, values = fixes.rows[sel], fixes.values[sel]
@@ -225,6 +235,11 @@ class Raw:
             elif c == OTHER:
                 for p, v in zip(rows, values):
                     self.other[int(p)] = v
+
+
+def _arrow(text: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """The Arrow array under an Arrow-backed string Series (no copy)."""
+    return pa.array(text.array)
 
 
 _TYPE_CODE = {type(None): EMPTY, str: STR_CELL, float: NUM, int: NUM, np.float64: NUM, np.int64: NUM,
@@ -263,9 +278,10 @@ def as_text(raw: Raw) -> pd.Series:
     code = raw.code
     n = len(code)
     is_str = code == STR_CELL
-    if is_str.all():
-        out = raw.text.str.strip()
-        return out.where(out != "")
+    if is_str.all() or ((code == STR_CELL) | (code == EMPTY)).all():  # only text: the text itself, stripped
+        out = raw.stripped()
+        blank = out.eq("").to_numpy(dtype=bool, na_value=True)
+        return out.where(~blank) if blank.any() else out
     v = np.full(n, None, dtype=object)
     if is_str.any():
         v[is_str] = raw.text[is_str].to_numpy(dtype=object)
@@ -338,51 +354,132 @@ def _from_yyyymmdd(f: pd.Series) -> pd.Series:
     return pd.to_datetime(f.where(ok).astype("Int64").astype(str), format="%Y%m%d", errors="coerce").where(ok)
 
 
+def _extract(text: pd.Series, pattern: re.Pattern) -> pd.DataFrame:
+    """``str.extract`` in Arrow's regex engine (pandas runs it cell by cell in Python).
+
+    Groups that did not take part, and rows that do not match, are NA. The
+    patterns here only use what both engines read alike (after NFKC, digits
+    and spaces are ASCII).
+    """
+    groups = pattern.groups
+    named = re.sub(r"\((?!\?)", lambda m, it=iter(range(groups)): f"(?P<g{next(it)}>", pattern.pattern)
+    arr = pa.array(text.array) if text.dtype == STR else pa.array(text.to_numpy(dtype=object, na_value=None), pa.string())
+    res = pc.extract_regex(arr, named)
+    valid = res.is_valid()
+    out = {}
+    for g in range(groups):
+        col = res.field(f"g{g}")
+        col = pc.if_else(pc.and_(valid, pc.not_equal(col, "")), col, None)
+        out[g] = pd.Series(pd.array(col, dtype=STR), index=text.index)
+    return pd.DataFrame(out, index=text.index)
+
+
+_EPOCH_NS = np.datetime64("1899-12-30", "ns")
+_S = 1_000_000_000
+
+
+def _round_seconds(v: np.ndarray) -> np.ndarray:
+    """datetime64[ns] rounded to the second, half to even (as pandas ``dt.round("s")``)."""
+    i = v.view(np.int64)
+    q, r = np.divmod(i, _S)
+    up = (r > _S // 2) | ((r == _S // 2) & (q % 2 == 1))
+    return ((q + up) * _S).view("datetime64[ns]")
+
+
+def _from_numbers(f: np.ndarray) -> np.ndarray:
+    """Numbers as dates: ``20240506`` is that day, any other number an Excel serial (1900 system)."""
+    out = np.full(len(f), _NAT)
+    ymd = (f >= 19000101) & (f <= 21001231) & (f == np.floor(f))
+    if ymd.any():
+        out[ymd] = pd.to_datetime(pd.Series(f[ymd].astype(np.int64)).astype(str), format="%Y%m%d", errors="coerce").to_numpy()
+    serial = np.isnat(out) & (f >= -1) & (f <= _SERIAL_LIMIT)
+    if serial.any():
+        x = f[serial]
+        x = np.where(x < 60, x + 1, x)  # Excel's 1900 leap-year bug, as calamine reads a date cell
+        secs = np.round(x * 86400).astype(np.int64)
+        out[serial] = _EPOCH_NS + secs.astype("timedelta64[s]")
+    return out
+
+
+def _ints(parts: pd.DataFrame, g: int) -> np.ndarray:
+    return pd.to_numeric(parts[g], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+_MIN_NS, _MAX_NS = np.datetime64(pd.Timestamp.min.ceil("s")), np.datetime64(pd.Timestamp.max.floor("s"))
+
+
+def assemble_datetimes(y, m, d, hh, mm, ss) -> np.ndarray:
+    """datetime64[ns] from component arrays (NaN: missing); NaT where they make no date (30 February, 25:00)."""
+    ok = ~(np.isnan(y) | np.isnan(m) | np.isnan(d)) & (m >= 1) & (m <= 12) & (hh >= 0) & (hh <= 23) \
+        & (mm >= 0) & (mm <= 59) & (ss >= 0) & (ss <= 59) & (y >= 1) & (y <= 9999)
+    out = np.full(len(y), _NAT)
+    if not ok.any():
+        return out
+    yi, mi, di = y[ok].astype(np.int64), m[ok].astype(np.int64), d[ok].astype(np.int64)
+    leap = (yi % 4 == 0) & ((yi % 100 != 0) | (yi % 400 == 0))
+    dim = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[mi - 1] + ((mi == 2) & leap)
+    good = (di >= 1) & (di <= dim)
+    months = ((yi - 1970) * 12 + (mi - 1)).astype("timedelta64[M]")
+    day = (np.datetime64("1970-01", "M") + months).astype("datetime64[D]") + (di - 1).astype("timedelta64[D]")
+    secs = (hh[ok] * 3600 + mm[ok] * 60 + ss[ok]).astype(np.int64).astype("timedelta64[s]")
+    when = day.astype("datetime64[s]") + secs
+    good &= (when >= _MIN_NS) & (when <= _MAX_NS)
+    res = np.full(len(when), _NAT)
+    res[good] = when[good].astype("datetime64[ns]")
+    out[ok] = res
+    return out
+
+
+def _text_dates(txt: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Dates written as text (NFKC'd and stripped): values and whether a time was given."""
+    parts = _extract(txt, _DATE_RE)
+    compact = _extract(txt, _COMPACT_RE)
+    parts = parts.where(parts[0].notna(), compact)
+    y, m, d, hh, mm, ss = (_ints(parts, g) for g in range(6))
+    given = ~np.isnan(hh)
+    v = assemble_datetimes(y, m, d, np.nan_to_num(hh), np.nan_to_num(mm), np.nan_to_num(ss))
+    # Excel serials that arrived as text ("45356" or "45356.5").
+    serial = np.isnat(v) & txt.str.fullmatch(r"[0-9]{5}(?:\.[0-9]+)?").to_numpy(dtype=bool, na_value=False)
+    frac = np.zeros(len(v), dtype=bool)
+    if serial.any():
+        f = pd.to_numeric(txt[serial], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        inside = (f >= SERIAL_MIN) & (f <= SERIAL_MAX)
+        secs = np.round(np.where(inside, f, 0) * 86400).astype(np.int64)
+        v[serial] = np.where(inside, _EPOCH_NS + secs.astype("timedelta64[s]"), _NAT)
+        frac[serial] = inside & (f != np.floor(f))
+    return v, given | frac
+
+
 def parse_datetimes(raw: Raw) -> tuple[pd.Series, pd.Series]:
     """Parse a column of dates/times in every form DATA_CONTRACT 1 lists.
 
     Returns (values, has_time): NaT where nothing could be read. Forms: Excel
     dates, Excel serial numbers (whole or fractional, rounded to the second),
     ``2024-05-06``, ``2024/5/6``, ``2024.5.6``, ``2024年5月6日``, ``20240506``,
-    each with an optional ``14:03`` or ``14:03:27``. A number (or a date cell)
-    that is an eight-digit ``20240506`` is that day; any other number is an
-    Excel serial, however far out (the window check names what is out of range).
+    each with an optional ``14:03`` or ``14:03:27``. A number that is an
+    eight-digit ``20240506`` is that day; any other number is an Excel serial,
+    however far out (the window check says what is out of range).
     """
     n = len(raw)
-    out = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
-    has_time = pd.Series(False, index=range(n))
-    if not n:
-        return out, has_time
+    out = np.full(n, _NAT)
+    has_time = np.zeros(n, dtype=bool)
     code = raw.code
     is_dt = code == DT
     if is_dt.any():
-        v = pd.Series(raw.dt[is_dt]).dt.round("s")
-        out[is_dt] = v.to_numpy()
-        has_time[is_dt] = ((v - v.dt.normalize()) != pd.Timedelta(0)).to_numpy()
+        v = _round_seconds(raw.dt[is_dt]) if not is_dt.all() else _round_seconds(raw.dt)
+        out[is_dt] = v
+        has_time[is_dt] = v != v.astype("datetime64[D]")
     is_num = code == NUM
     if is_num.any():
-        f = pd.Series(raw.num[is_num])
-        v = _from_yyyymmdd(f).fillna(_from_serial(f, -1, _SERIAL_LIMIT))
-        out[is_num] = v.to_numpy()
-        has_time[is_num] = ((f != np.floor(f)) & (f < _SERIAL_LIMIT + 1)).to_numpy()
+        f = raw.num[is_num]
+        out[is_num] = _from_numbers(f)
+        has_time[is_num] = (f != np.floor(f)) & (f < _SERIAL_LIMIT + 1)
     is_str = code == STR_CELL
     if is_str.any():
-        txt = nfkc(raw.text[is_str]).str.strip()
-        parts = txt.str.extract(_DATE_RE)
-        compact = txt.str.extract(_COMPACT_RE)
-        parts = parts.where(parts[0].notna(), compact)
-        nums = parts.apply(pd.to_numeric, errors="coerce")
-        v = pd.to_datetime(
-            {"year": nums[0], "month": nums[1], "day": nums[2],
-             "hour": nums[3].fillna(0), "minute": nums[4].fillna(0), "second": nums[5].fillna(0)},
-            errors="coerce",
-        )
-        # Excel serials that arrived as text ("45356" or "45356.5").
-        serial_txt = pd.to_numeric(txt.where(v.isna() & txt.str.fullmatch(r"\d{5}(?:\.\d+)?").fillna(False)), errors="coerce")
-        v = v.fillna(_from_serial(serial_txt))
-        out[is_str] = v.to_numpy()
-        has_time[is_str] = (nums[3].notna() | (serial_txt.notna() & (serial_txt != np.floor(serial_txt)))).to_numpy()
-    return out, has_time
+        v, t = _text_dates(nfkc(raw.text[is_str]).str.strip())
+        out[is_str] = v
+        has_time[is_str] = t
+    return pd.Series(out, dtype="datetime64[ns]"), pd.Series(has_time)
 
 
 def _parse_months(raw: Raw) -> pd.Series:
@@ -391,7 +488,7 @@ def _parse_months(raw: Raw) -> pd.Series:
     is_str = raw.code == STR_CELL
     if is_str.any():
         txt = nfkc(raw.text[is_str]).str.strip()
-        m = txt.str.extract(_MONTH_RE)
+        m = _extract(txt, _MONTH_RE)
         month = pd.to_numeric(m[1].fillna(m[2]), errors="coerce")
         year = pd.to_numeric(m[0], errors="coerce")
         out[is_str] = pd.to_datetime({"year": year, "month": month, "day": 1}, errors="coerce").to_numpy()
@@ -482,11 +579,11 @@ def nfkc(text: pd.Series) -> pd.Series:
     return out
 
 
-def _lookup(text: pd.Series, index: dict[str, str]) -> pd.Series:
-    """Map text through ``index`` by its normalised form (NA where unknown), once per distinct value."""
-    codes, uniques = pd.factorize(text)
-    mapped = np.array([index.get(L.normalize_value(u)) for u in uniques] + [None], dtype=object)
-    return pd.Series(mapped[codes], index=text.index, dtype=object)
+def _from_codes(values: list, codes: np.ndarray) -> pd.Series:
+    """A string column from the values of its distinct cells and each cell's code (-1: missing)."""
+    table = pa.array(list(values) + [None], pa.string())
+    idx = np.where(codes < 0, len(values), codes)
+    return pd.Series(pd.array(table.take(pa.array(idx)), dtype=STR))
 
 
 def _parse_numbers(text: pd.Series) -> pd.Series:
@@ -551,14 +648,22 @@ def convert(col: L.Column, raw: Raw, problems: Problems, today: date, window: Da
             if dotted.any():
                 value = value.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
     elif col.kind in (L.ENUM, L.BOOL):
-        mapped = _lookup(text, _enum_index(col.values if col.kind == L.ENUM else L.YES_NO))
-        bad = ~empty & mapped.isna().to_numpy()
+        # Each distinct value is looked up once; the column is then built from the codes.
+        codes, uniques = pd.factorize(text)
+        index = _enum_index(col.values if col.kind == L.ENUM else L.YES_NO)
+        canon = [index.get(L.normalize_value(u)) for u in uniques]
+        known = np.array([c is not None for c in canon] + [False])[codes]
+        bad = ~empty & ~known
         if col.open_enum:
             problems.warn(bad, col, lambda p: f"{shown_at(p)} 不在名录内，按原文保留")
-            value = mapped.where(~bad, text.astype(object))
+            kept = [c if c is not None else u for c, u in zip(canon, uniques)]
+            value = _from_codes(kept, codes)
             bad = np.zeros(len(raw), dtype=bool)
+        elif col.kind == L.ENUM:
+            value = _from_codes(canon, codes)
         else:
-            value = mapped if col.kind == L.ENUM else mapped.map({"是": True, "否": False}).astype(object)
+            flags = np.array([{"是": True, "否": False}.get(c) for c in canon] + [None], dtype=object)
+            value = pd.Series(flags[codes], dtype=object)
         why = "不在可选值内"
     elif col.kind in (L.INT, L.FLOAT):
         numeric = raw.code == NUM
@@ -614,11 +719,15 @@ def _convert_dates(col: L.Column, raw: Raw, problems: Problems, window: DateWind
         why = "无法识别的月份"
     else:
         value, has_time = parse_datetimes(raw)
+        v = value.to_numpy()
+        day = v.astype("datetime64[D]").astype("datetime64[ns]")
         if col.deadline:
-            midnight = value.notna() & ~has_time & (value == value.dt.normalize())
-            value = value.where(~midnight, value + pd.Timedelta(seconds=86399))
+            midnight = ~np.isnat(v) & ~has_time.to_numpy() & (v == day)
+            if midnight.any():
+                v = np.where(midnight, v + np.timedelta64(86399, "s"), v)
         if col.kind == L.DATE:
-            value = value.dt.normalize()
+            v = day
+        value = pd.Series(v, dtype="datetime64[ns]")
         why = "无法识别的日期"
     outside, reasons = _window_reasons(col, value, window)
     if outside.any():
@@ -639,8 +748,13 @@ def _convert_ids(col: L.Column, raw: Raw, text: pd.Series, empty: np.ndarray, pr
     present = ~empty & ~as_number
     value = pd.Series(pd.NA, index=range(len(raw)), dtype=STR)
     if present.any():
-        norm = nfkc(text[present]).str.replace(r"[\s']", "", regex=True).str.upper()
-        reasons = check_ids(norm.astype(object), today)
+        norm = text[present]
+        tidy = norm.str.fullmatch(r"[0-9]{17}[0-9X]").to_numpy(dtype=bool, na_value=False)
+        if not tidy.all():  # full-width digits, spaces, a leading ', lower-case x: only where needed
+            rest = ~tidy
+            norm = norm.copy()
+            norm[rest] = nfkc(norm[rest]).str.replace(r"[\s']", "", regex=True).str.upper().to_numpy()
+        reasons = check_ids(norm, today)
         ok = reasons.isna().to_numpy()
         value[present] = norm.where(ok).to_numpy()
         badpos = np.flatnonzero(present)[~ok]
@@ -654,12 +768,18 @@ def _convert_ids(col: L.Column, raw: Raw, text: pd.Series, empty: np.ndarray, pr
 
 _MOBILE_RE2 = r"1[3-9]\d{9}"
 _LANDLINE_RE2 = r"0\d{2,3}\d{7,8}|[2-9]\d{6,7}"
+_PLAIN_PHONE = r"1[3-9][0-9]{9}|0[0-9]{2,3}[0-9]{7,8}|[2-9][0-9]{6,7}"  # ASCII digits only: nothing to tidy
 
 
 def _convert_phones(col: L.Column, text: pd.Series, problems: Problems) -> pd.Series:
     """Phone numbers: +86, hyphens, spaces and brackets dropped; malformed ones blanked with a warning."""
-    cleaned = nfkc(text).str.replace(r"[\s\-()（）]", "", regex=True)
-    cleaned = cleaned.str.replace(r"^(?:\+86|0086)", "", regex=True).str.replace(r"^86(1\d{10})$", r"\1", regex=True)
+    plain = text.str.fullmatch(_PLAIN_PHONE).to_numpy(dtype=bool, na_value=False)
+    cleaned = text.copy()
+    other = ~plain & text.notna().to_numpy()
+    if other.any():  # +86, hyphens, spaces, brackets, full-width digits: only where needed
+        c = nfkc(text[other]).str.replace(r"[\s\-()（）]", "", regex=True)
+        c = c.str.replace(r"^(?:\+86|0086)", "", regex=True).str.replace(r"^86(1\d{10})$", r"\1", regex=True)
+        cleaned[other] = c.to_numpy()
     simple = cleaned.str.fullmatch(f"{_MOBILE_RE2}|{_LANDLINE_RE2}").fillna(False).to_numpy(dtype=bool)
     value = cleaned.where(simple)
     rest = text.notna().to_numpy() & ~simple

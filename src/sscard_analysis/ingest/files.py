@@ -22,6 +22,7 @@ from . import ledgers as L
 from . import xlsx as X
 from .cells import VOCABULARY, Raw
 from .headers import find_header, guess_ledger
+from .stages import Clock
 
 DATA_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv", ".txt"}
 
@@ -144,11 +145,13 @@ class RowsSheet(Sheet):
         self.rows = rows
 
     def body(self, start: int, forced: dict[int, str]) -> tuple[int, dict[int, Raw]]:
+        clock = Clock()
         body = self.rows[start:]
         width = max((len(r) for r in body), default=0)
         cols = {}
         for j in range(width):  # column by column: numpy would otherwise look inside the values
             cols[j] = Raw.from_values([r[j] if j < len(r) else "" for r in body])
+        clock.lap("raw columns from Python values")
         return len(body), cols
 
 
@@ -167,7 +170,9 @@ class XlsxSheet(Sheet):
         return not self.top and not self.more
 
     def body(self, start: int, forced: dict[int, str]) -> tuple[int, dict[int, Raw]]:
+        clock = Clock()
         n, arrow = X.load_body(self.book, self.info, start, forced)
+        clock.lap("cell read (fastexcel to Arrow)")
         cols = {j: Raw.from_arrow(a, n, forced.get(j)) for j, a in arrow.items()}
         # Merged ranges reaching into the body: every cell holds the top-left value (BAD_INPUTS 2).
         width = max(cols, default=-1) + 1
@@ -187,6 +192,7 @@ class XlsxSheet(Sheet):
                 if c not in cols:
                     cols[c] = Raw.empty_column(n)
                 cols[c].set(rows, code, val)
+        clock.lap("raw columns from Arrow")
         return n, cols
 
 

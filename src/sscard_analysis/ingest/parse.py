@@ -17,6 +17,7 @@ from . import ledgers as L
 from . import xlsx as X
 from .cells import STR, DateWindow, Problems, Raw, as_text, convert, normalize_dtypes
 from .files import FatalInputError, read_table, shown_name
+from .stages import Clock
 from .headers import (
     HEADER_SEARCH_ROWS,
     SUMMARY_WORDS,
@@ -81,7 +82,9 @@ def parse_file(path: Path, rel: str, ledger: L.Ledger | None, today: date | None
     quarantined or blanked, review 13.3); None checks nothing.
     """
     today = today or date.today()
+    clock = Clock()
     sheet = read_table(path, ledger)
+    clock.lap("open, sniff, first rows, merged ranges")
     rows = sheet.top
     if ledger is None:
         ledger, candidates = guess_ledger(rows)
@@ -124,7 +127,9 @@ def parse_file(path: Path, rel: str, ledger: L.Ledger | None, today: date | None
             kind = _FORCED.get(ledger.column(m).kind)
             if kind:
                 forced[i] = kind
+    clock.lap("header match")
     n, cols = sheet.body(data_start, forced)
+    clock = Clock()
     width = max([width, *(j + 1 for j in cols)])
     # Column names: canonical where matched (first occurrence), else the header as written.
     names, seen = [], set()
@@ -174,6 +179,7 @@ def parse_file(path: Path, rel: str, ledger: L.Ledger | None, today: date | None
     raw = {name: (c if whole else c.take(kept_idx)) for name, c in zip(names, columns)}
     rows_no = excel_rows[keep]
     n_kept = len(kept_idx)
+    clock.lap("blank and summary rows")
     problems = Problems(n_kept)
     out: dict[str, pd.Series] = {}
     for col in ledger.columns:
@@ -187,6 +193,7 @@ def parse_file(path: Path, rel: str, ledger: L.Ledger | None, today: date | None
     out[L.SRC_ROW] = pd.Series(rows_no.astype(np.int64))
     out = pd.DataFrame(out)
     sheet_name = sheet.name
+    clock.lap("typing and validation")
 
     q_mask = problems.quarantined()
     quarantine = [
@@ -200,9 +207,14 @@ def parse_file(path: Path, rel: str, ledger: L.Ledger | None, today: date | None
     ]
     # Duplicates inside one file: identical repeats dropped quietly; conflicting ones warned, the later wins.
     key = list(ledger.key)
-    valid = np.flatnonzero(~q_mask)
+    valid = ~q_mask
+    keys = out[key[0]] if len(key) == 1 else out[key]
     dup_key = np.zeros(len(out), dtype=bool)
-    dup_key[valid] = out.iloc[valid][key].duplicated(keep="last").to_numpy()
+    if valid.all():
+        dup_key = keys.duplicated(keep="last").to_numpy()
+    else:
+        dup_key[valid] = keys[valid].duplicated(keep="last").to_numpy()
+    valid = np.flatnonzero(valid)
     if dup_key.any():
         good = out.iloc[valid]
         content = [c for c in good.columns if c not in (L.SRC_SHEET, L.SRC_ROW)]
@@ -223,7 +235,10 @@ def parse_file(path: Path, rel: str, ledger: L.Ledger | None, today: date | None
     rec.quarantined = int(q_mask.sum())
     rec.accepted = len(good)
     rec.warnings = len(warnings)
-    return ParsedFile(rec, normalize_dtypes(good, ledger), quarantine, warnings)
+    clock.lap("duplicates within a file")
+    frame = normalize_dtypes(good, ledger)
+    clock.lap("typing and validation")
+    return ParsedFile(rec, frame, quarantine, warnings)
 
 
 class Unassigned(Exception):

@@ -36,6 +36,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 PEEK_ROWS = 34  # rows read from the XML: the header search window plus a second header row and a spare
 
@@ -396,9 +397,9 @@ def _fixes(errors, cols) -> dict[int, Fixes]:
     if not errs:
         return {}
     where = np.array([e.offset_position for e in errs], dtype=np.int64).reshape(-1, 2)
-    parts = pd.Series([e.detail for e in errs], dtype="str").str.extract(r"got '(\w+)\((.*)\)'?\s*$")
-    kinds = parts[0].to_numpy(dtype=object, na_value=None)
-    bodies = parts[1].to_numpy(dtype=object, na_value=None)
+    parts = pc.extract_regex(pa.array([e.detail for e in errs], pa.string()), r"got '(?P<kind>\w+)\((?P<body>.*)\)'?\s*$")
+    kinds = parts.field("kind").to_numpy(zero_copy_only=False)
+    bodies = parts.field("body").to_numpy(zero_copy_only=False)
     codes = np.array([_KIND_CODE.get(k, -1) for k in kinds], dtype=np.int8)
     if (codes < 0).any():
         raise Unsupported(f"cell type {kinds[np.flatnonzero(codes < 0)[0]]}")
