@@ -293,7 +293,7 @@ def as_text(raw: Raw) -> pd.Series:
         s = np.full(len(f), None, dtype=object)
         if integral.any():
             s[integral] = f[integral].astype(np.int64).astype(str).astype(object)
-        rest = ok & ~integral
+        rest = ~integral  # other numbers as Python prints them; inf and nan (text read as a number) too
         if rest.any():
             s[rest] = [repr(float(x)) for x in f[rest]]
         v[is_num] = s
