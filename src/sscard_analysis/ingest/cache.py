@@ -19,7 +19,7 @@ import re
 from dataclasses import asdict
 from pathlib import Path
 
-import pandas as pd
+import pyarrow.parquet as parquet
 
 from ..config import cache_dir
 from . import ledgers as L
@@ -53,7 +53,7 @@ def cache_load(folder: Path, name: str, rel: str) -> ParsedFile | None:
         return None
     try:
         m = json.loads(meta.read_text(encoding="utf-8"))
-        frame = pd.read_parquet(pq)
+        frame = parquet.read_table(pq).to_pandas()
         rec = FileRecord(**m["record"])
     except Exception:
         return None

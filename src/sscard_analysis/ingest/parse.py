@@ -245,6 +245,12 @@ class Unassigned(Exception):
     """A file no ledger can claim (listed as ignored)."""
 
 
+_EMPTY: dict[str, pd.DataFrame] = {}
+
+
 def empty_frame(ledger: L.Ledger) -> pd.DataFrame:
-    cols = [c.name for c in ledger.columns] + [L.SRC_SHEET, L.SRC_ROW]
-    return normalize_dtypes(pd.DataFrame({c: pd.Series(dtype=object) for c in cols}), ledger)
+    """A ledger's frame with no rows (every column, with its dtype)."""
+    if ledger.name not in _EMPTY:
+        cols = [c.name for c in ledger.columns] + [L.SRC_SHEET, L.SRC_ROW]
+        _EMPTY[ledger.name] = normalize_dtypes(pd.DataFrame({c: pd.Series(dtype=object) for c in cols}), ledger)
+    return _EMPTY[ledger.name].copy()

@@ -269,65 +269,76 @@ def _stamp(rec: FileRecord, mtime: float) -> tuple[float, str]:
     return mtime, f"修改时间 {datetime.fromtimestamp(mtime):%Y-%m-%d %H:%M}"
 
 
+def _key_codes(parts: list[pd.DataFrame], key: list[str]) -> np.ndarray:
+    """One integer per row of the concatenated parts, equal for equal keys."""
+    if len(key) == 1:
+        return pd.factorize(pd.concat([p[key[0]] for p in parts], ignore_index=True))[0]
+    keys = pd.concat([p[key] for p in parts], ignore_index=True)
+    return keys.groupby(key, dropna=False, sort=False).ngroup().to_numpy()
+
+
 def _cross_file_duplicates(ledger: L.Ledger, rels: list[str], parts: list[pd.DataFrame], stamps: dict[str, tuple[float, str]],
-                           records: dict[str, FileRecord]) -> tuple[np.ndarray, list[dict]]:
+                           records: dict[str, FileRecord]) -> tuple[list[np.ndarray], list[dict]]:
     """The same key in several files: the newer export wins (review 13.7).
 
     Newer means a later export time written in the title rows, else a later
-    file modification time, then the path that sorts last. Returns the rows
-    to drop (positions in the concatenation of ``parts``) and a warning for
-    each dropped row whose content differs from the row that wins; identical
-    repeats are dropped quietly.
+    file modification time, then the path that sorts last. Returns, per
+    part, the rows to drop, and a warning for each dropped row whose content
+    differs from the row that wins; identical repeats are dropped quietly.
     """
     key = list(ledger.key)
-    n = [len(p) for p in parts]
-    keys = pd.concat([p[key] for p in parts], ignore_index=True)
+    n = np.array([len(p) for p in parts])
+    starts = np.concatenate([[0], np.cumsum(n)])
+    codes = _key_codes(parts, key)
+    drops = [np.zeros(k, dtype=bool) for k in n]
+    counts = np.bincount(codes[codes >= 0]) if len(codes) else np.zeros(0, dtype=np.int64)
+    if not len(counts) or counts.max() <= 1:
+        return drops, []
     order_of_file = sorted(range(len(rels)), key=lambda i: (stamps[rels[i]][0], rels[i]))
     rank = np.empty(len(rels), dtype=np.int64)
     rank[order_of_file] = np.arange(len(rels))
     file_of = np.repeat(np.arange(len(rels)), n)
     order = np.argsort(rank[file_of], kind="stable")  # older files first, rows in file order
-    ordered = keys.iloc[order]
-    dropped_sorted = ordered.duplicated(keep="last").to_numpy()
-    if not dropped_sorted.any():
-        return np.zeros(len(keys), dtype=bool), []
-    drop = np.zeros(len(keys), dtype=bool)
-    drop[order[dropped_sorted]] = True
-    # the row that wins each key: the last of the key in that order
-    winners = ordered[~ordered.duplicated(keep="last")]
-    win_pos = pd.Series(order[~ordered.duplicated(keep="last").to_numpy()], index=pd.MultiIndex.from_frame(winners)
-                        if len(key) > 1 else pd.Index(winners[key[0]]))
-    lost = np.flatnonzero(drop)
-    lost_keys = keys.iloc[lost]
-    idx = pd.MultiIndex.from_frame(lost_keys) if len(key) > 1 else pd.Index(lost_keys[key[0]])
-    won = win_pos.reindex(idx).to_numpy()
-    content = [c.name for c in ledger.columns]
-    whole = pd.concat([p[content] for p in parts], ignore_index=True)
-    a = whole.iloc[lost].reset_index(drop=True)
-    b = whole.iloc[won].reset_index(drop=True)
+    place = np.empty(len(order), dtype=np.int64)
+    place[order] = np.arange(len(order))
+    shared = (codes >= 0) & (counts[np.maximum(codes, 0)] > 1)
+    best = np.full(len(counts), -1, dtype=np.int64)
+    np.maximum.at(best, codes[shared], place[shared])
+    lost = np.flatnonzero(shared & (place != best[np.maximum(codes, 0)]))
+    won = order[best[codes[lost]]]
+    for pos in lost:
+        drops[file_of[pos]][pos - starts[file_of[pos]]] = True
+    # Compare each dropped row with the row that wins, on the ledger's own columns.
+    content = [c.name for c in ledger.columns] + [L.SRC_SHEET, L.SRC_ROW]
+
+    def rows_at(positions: np.ndarray) -> pd.DataFrame:
+        f = file_of[positions]
+        pieces = [parts[i][content].iloc[positions[f == i] - starts[i]] for i in np.unique(f)]
+        got = pd.concat(pieces) if len(pieces) > 1 else pieces[0]
+        back = np.argsort(np.argsort(f, kind="stable"), kind="stable")  # pieces come file by file: restore the order
+        return got.iloc[back].reset_index(drop=True)
+
+    a, b = rows_at(lost), rows_at(won)
     same = np.ones(len(lost), dtype=bool)
-    for c in content:
+    for c in content[:-2]:
         x, y = a[c], b[c]
         eq = (x == y).to_numpy(dtype=bool, na_value=False) if x.dtype == y.dtype else (x.astype(object) == y.astype(object)).to_numpy(dtype=bool)
         same &= eq | (x.isna().to_numpy() & y.isna().to_numpy())
-    starts = np.cumsum([0, *n])
-    rows = pd.concat([p[[L.SRC_SHEET, L.SRC_ROW]] for p in parts], ignore_index=True)
     warnings = []
     for i in np.flatnonzero(~same):
-        lp, wp = lost[i], won[i]
-        lf, wf = rels[file_of[lp]], rels[file_of[wp]]
-        reason = (f"与“{shown_name(wf)}”第 {int(rows.iat[wp, 1])} 行主键相同而内容不同，"
+        lf, wf = rels[file_of[lost[i]]], rels[file_of[won[i]]]
+        reason = (f"与“{shown_name(wf)}”第 {int(b.at[i, L.SRC_ROW])} 行主键相同而内容不同，"
                   f"以较新的导出“{shown_name(wf)}”（{stamps[wf][1]}）为准，"
                   f"本文件“{shown_name(lf)}”（{stamps[lf][1]}）的这一行不计")
-        warnings.append({"file": lf, "sheet": rows.iat[lp, 0], "row": int(rows.iat[lp, 1]), "ledger": ledger.name,
+        warnings.append({"file": lf, "sheet": a.at[i, L.SRC_SHEET], "row": int(a.at[i, L.SRC_ROW]), "ledger": ledger.name,
                          "column": ",".join(key), "reason": reason})
         records[lf].warnings += 1
-    for f in range(len(rels)):
-        d = int(drop[starts[f]:starts[f + 1]].sum())
-        if d:
-            records[rels[f]].dropped_duplicate += d
-            records[rels[f]].accepted -= d
-    return drop, warnings
+    for f, d in enumerate(drops):
+        k = int(d.sum())
+        if k:
+            records[rels[f]].dropped_duplicate += k
+            records[rels[f]].accepted -= k
+    return drops, warnings
 
 
 def _assemble(data_dir: Path, settings: Settings, results: dict[str, ParsedFile], ignored, hashes,
@@ -348,14 +359,11 @@ def _assemble(data_dir: Path, settings: Settings, results: dict[str, ParsedFile]
         parts = [results[rel].frame for rel in rels]
         if len(parts) > 1:
             stamps = {rel: _stamp(records[rel], mtimes.get(rel, 0.0)) for rel in rels}
-            drop, dup_warnings = _cross_file_duplicates(ledger, rels, parts, stamps, records)
+            drops, dup_warnings = _cross_file_duplicates(ledger, rels, parts, stamps, records)
             warnings += dup_warnings
+            parts = [p[~d] if d.any() else p for p, d in zip(parts, drops)]
             frame = pd.concat(parts, ignore_index=True)
-            sizes = [len(p) for p in parts]
-            file_of = np.repeat(np.arange(len(rels)), sizes)
-            if drop.any():
-                frame = frame[~drop].reset_index(drop=True)
-                file_of = file_of[~drop]
+            file_of = np.repeat(np.arange(len(rels)), [len(p) for p in parts])
         else:
             frame = parts[0].reset_index(drop=True)
             file_of = np.zeros(len(frame), dtype=np.int64)
