@@ -242,3 +242,65 @@ def test_parse_cache_is_private_one_folder_per_data_folder_and_pruned(data_dir, 
     load(data_dir, use_cache=True)
     after = {p.name for f in folders for p in f.iterdir()}
     assert len(after) == 4 and len(after & before) == 2  # two new entries replace the two stale ones
+
+
+# ---------------------------------------------------------------- the fast reader and the cell-by-cell reader agree
+
+
+def _messy_workbook(path: Path) -> None:
+    rows = [
+        ["2024年5月工单台账"],
+        ["导出时间：2024-06-01 10:00"],
+        [*HEAD, "身份证号", "联系电话", "办理时限", "办结时间", "所属区", "备注", "人数"],
+        trow("T1", "12345", datetime(2024, 5, 6, 9, 30, 27, 600000), "咨询", ID_A, 13812345678, datetime(2024, 5, 8), 45420.75, "天河区", 12345.0, 3),
+        trow("T2", "信访", "2024/5/7 14:03", "投诉", float(ID_A), "+86 138-1234-5678", "2024-05-09", "2024年5月9日 10:00", "深圳", "跟进中", "1,234"),
+        trow("T3", 12345, 45419.5, "咨询", f" {ID_A.lower()} ", "020-87654321", 20240510, None, None, None, "很多"),
+        trow("T4", "人民网", "2042-01-01", "咨询"),
+        [None] * 4,
+        trow("T3", 12345, 45419.5, "咨询", f" {ID_A.lower()} ", "020-87654321", 20240510, None, None, None, "很多"),
+        ["合计：共 4 条"],
+    ]
+    write_xlsx(path, rows, merges=["A1:K1"])
+
+
+def test_fast_reader_and_cell_by_cell_reader_give_the_same_result(data_dir, monkeypatch):
+    import sscard_analysis.ingest.xlsx as X
+
+    _messy_workbook(data_dir / "tickets.xlsx")
+    fast = read(data_dir)
+
+    def decline(data):
+        raise X.Unsupported("test: read cell by cell")
+
+    monkeypatch.setattr(X, "Book", decline)
+    slow = read(data_dir)
+    for name in fast.frames:
+        pd.testing.assert_frame_equal(fast.frames[name], slow.frames[name], obj=name)
+    pd.testing.assert_frame_equal(fast.quarantine, slow.quarantine)
+    pd.testing.assert_frame_equal(fast.warnings, slow.warnings)
+    assert fast.files == slow.files
+    r = rec(fast, "tickets.xlsx")
+    # T4's date is 16 years out; the second T3 repeats the first exactly; the blank row and 合计 are dropped.
+    assert (r.rows_read, r.accepted, r.quarantined, r.dropped_blank, r.dropped_summary, r.dropped_duplicate) == (7, 3, 1, 1, 1, 1)
+    assert r.exported_at == "2024-06-01 10:00:00"
+    f = tickets(fast)
+    assert f.loc["T1", "received_at"] == TS("2024-05-06 09:30:28")  # rounded to the second
+    assert f.loc["T3", "received_at"] == TS("2024-05-07 12:00")  # serial 45419.5 (45413 is 2024-05-01)
+    assert f.loc["T1", "due_at"] == TS("2024-05-08 23:59:59") and f.loc["T3", "due_at"] == TS("2024-05-10 23:59:59")
+    assert pd.isna(f.loc["T2", "id_number"]) and f.loc["T3", "id_number"] == ID_A  # a number loses digits; text is tidied
+    assert f["phone"].tolist() == ["13812345678", "13812345678", "02087654321"]
+    assert f["人数"].tolist() == ["3", "1,234", "很多"]  # an extra column: kept as text
+    assert f["备注"].tolist()[:2] == ["12345", "跟进中"] and pd.isna(f.loc["T3", "备注"])
+
+
+def test_parse_workers_give_the_same_result_as_one_process(data_dir):
+    for m in range(3):
+        write_xlsx(data_dir / f"tickets_{m}.xlsx", [HEAD] + [trow(f"T{m}-{i}", "12345热线", f"2024-05-{i % 28 + 1:02d} 09:00") for i in range(40)])
+    write_xlsx(data_dir / "tickets_x.xlsx", [HEAD, trow("T0-1", "信访平台")])
+    one = load(data_dir, use_cache=False, workers=1)
+    two = load(data_dir, use_cache=False, workers=2)
+    assert_reconciled(two)
+    for name in one.frames:
+        pd.testing.assert_frame_equal(one.frames[name], two.frames[name], obj=name)
+    assert one.files == two.files
+    pd.testing.assert_frame_equal(one.warnings, two.warnings)
