@@ -122,24 +122,31 @@ class Raw:
             return self.other.get(pos, "")
         return ""
 
-    def set(self, pos: np.ndarray, code: int, value: object) -> None:
-        """Give the cells at ``pos`` one value (a merged range's top-left value)."""
-        pos = np.asarray(pos, dtype=np.int64)
-        if not len(pos):
-            return
+    def set_many(self, items: list[tuple[np.ndarray, int, object]]) -> None:
+        """Give groups of cells one value each (merged ranges: the top-left value), in order."""
         self._stripped = None
-        self.code[pos] = code
-        if code == STR_CELL:
-            t = self.text.astype(object).to_numpy(copy=True)
-            t[pos] = value
-            self._text = pd.Series(t, dtype=STR)
-        elif code in (NUM, BOOL):
-            self.num[pos] = float(value)
-        elif code == DT:
-            self.dt[pos] = value
-        elif code == OTHER:
-            for p in pos:
-                self.other[int(p)] = value
+        text = None
+        for pos, code, value in items:
+            pos = np.asarray(pos, dtype=np.int64)
+            if not len(pos):
+                continue
+            self.code[pos] = code
+            if code == STR_CELL:
+                if text is None:
+                    text = self.text.to_numpy(dtype=object, na_value=None).copy()
+                text[pos] = value
+            elif code in (NUM, BOOL):
+                self.num[pos] = float(value)
+            elif code == DT:
+                self.dt[pos] = value
+            elif code == OTHER:
+                for p in pos:
+                    self.other[int(p)] = value
+            if code != OTHER and self.other:
+                for p in pos:
+                    self.other.pop(int(p), None)
+        if text is not None:
+            self._text = pd.Series(text, dtype=STR)
 
     @classmethod
     def empty_column(cls, n: int) -> Raw:

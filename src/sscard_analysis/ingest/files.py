@@ -176,22 +176,24 @@ class XlsxSheet(Sheet):
         cols = {j: Raw.from_arrow(a, n, forced.get(j)) for j, a in arrow.items()}
         # Merged ranges reaching into the body: every cell holds the top-left value (BAD_INPUTS 2).
         width = max(cols, default=-1) + 1
+        fills: dict[int, list] = {}
         for (r0, c0), (r1, c1) in self.merges:
             if r1 < start or r0 >= start + n:
                 continue
             if r0 < start:
                 v = self.top[r0][c0] if r0 < len(self.top) and c0 < len(self.top[r0]) else ""
-                src = Raw.from_values([v])
-                code, val = _cell_of(src, 0)
+                code, val = _cell_of(Raw.from_values([v]), 0)
             elif c0 in cols:
                 code, val = _cell_of(cols[c0], r0 - start)
             else:
                 code, val = X.EMPTY, None
             rows = np.arange(max(r0, start), min(r1, start + n - 1) + 1) - start
             for c in range(c0, min(c1, width - 1) + 1):
-                if c not in cols:
-                    cols[c] = Raw.empty_column(n)
-                cols[c].set(rows, code, val)
+                fills.setdefault(c, []).append((rows, code, val))
+        for c, items in fills.items():
+            if c not in cols:
+                cols[c] = Raw.empty_column(n)
+            cols[c].set_many(items)
         clock.lap("raw columns from Arrow")
         return n, cols
 
