@@ -12,8 +12,9 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta
 
-from ..privacy import scrub_text
+from ..privacy import scrub_message
 from . import ledgers as L
+from .cells import VOCABULARY
 
 HEADER_SEARCH_ROWS = 30
 SUMMARY_WORDS = ("合计", "总计", "小计", "制表", "审核人", "填表人", "统计人", "负责人：", "负责人:")
@@ -55,7 +56,7 @@ def best_header_guess(rows: list[list], ledger: L.Ledger) -> tuple[int, list]:
             best = (i, n)
     if best[1] <= 0:
         return best[0], []  # no row holds a known header: show none (a data row may hold personal data)
-    return best[0], [scrub_text(str(c).strip())[:30] for c in rows[best[0]] if nonempty(c)]
+    return best[0], [scrub_message(str(c).strip(), VOCABULARY)[:30] for c in rows[best[0]] if nonempty(c)]
 
 
 def is_subheader(row: list, mapped: list, nxt: list, nxt_mapped: list, key_pos: int | None) -> bool:
