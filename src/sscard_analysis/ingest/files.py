@@ -1,10 +1,17 @@
-"""Finding and opening ledger files (DATA_CONTRACT 1): discovery, sniffing, decoding, raw cells.
+"""Finding and opening ledger files (DATA_CONTRACT 1): discovery, sniffing, decoding, the sheet to read.
 
 A file is opened by its content, not its extension (an ``.xlsx`` renamed
 ``.xls`` opens; an HTML page saved as ``.xls`` or an encrypted workbook is a
 fatal error naming the file). Text files are decoded as UTF-16 (BOM), strict
-UTF-8 (with or without BOM), else GB18030. The result is the sheet's raw
-cells, row ``i`` being Excel row ``i + 1``.
+UTF-8 (with or without BOM), else GB18030. ``.xlsx`` workbooks are read by
+the fast reader (:mod:`.xlsx`), legacy ``.xls`` and anything it declines cell
+by cell with python-calamine; both give the same :class:`Sheet`, row ``i``
+being Excel row ``i + 1``.
+
+The sheet read is the one named after the ledger, else the one visible
+worksheet whose first rows carry the ledger's headers (two such sheets are a
+fatal error naming both), else the first visible sheet. Linked folders are
+followed, each folder and file once.
 """
 
 from __future__ import annotations
