@@ -221,26 +221,33 @@ class Raw:
     def _apply_fixes(self, fixes: Fixes) -> None:
         """Put in the cells fastexcel gave as errors (text in a date column, an ID typed as text …)."""
         self._stripped = None
-        for c in np.unique(fixes.codes):
-            sel = fixes.codes == c
-            rows, values = fixes.rows[sel], fixes.values[sel]
-            self.code[rows] = c
-            if c == STR_CELL:
-                t = (self._text.to_numpy(dtype=object, na_value=None) if self._text is not None
-                     else np.full(len(self.code), None, dtype=object))
-                t[rows] = values
-                self._text = pd.Series(t, dtype=STR)
-                self.code[rows[values == ""]] = EMPTY
-            elif c in (NUM, BOOL):
-                self.num[rows] = values.astype(float)
+        codes, rows = fixes.codes, fixes.rows
+        is_text = codes == STR_CELL
+        if is_text.any():
+            mask = np.zeros(len(self.code), dtype=bool)
+            at = rows[is_text]
+            mask[at] = True
+            base = _arrow(self._text) if self._text is not None else pa.nulls(len(self.code), pa.string())
+            if isinstance(base, pa.ChunkedArray):
+                base = base.combine_chunks()
+            merged = pc.replace_with_mask(base.cast(pa.string()), pa.array(mask), fixes.text.cast(pa.string()))
+            self._text = pd.Series(pd.array(merged, dtype=STR))
+            blank = pc.equal(fixes.text, "").to_numpy(zero_copy_only=False)
+            self.code[at] = np.where(blank, EMPTY, STR_CELL)
+        for c in np.unique(codes[~is_text]):
+            sel = codes == c
+            at, values = rows[sel], fixes.values[sel]
+            self.code[at] = c
+            if c in (NUM, BOOL):
+                self.num[at] = values.astype(float)
             elif c == DT:
                 ms = values.astype(float)
-                self.dt[rows] = [ms_to_datetime64(x) for x in ms]
-                far = np.isnat(self.dt[rows])
-                self.code[rows[far]] = NUM
-                self.num[rows[far]] = (ms[far] - EXCEL_EPOCH_MS) / 86_400_000
+                self.dt[at] = [ms_to_datetime64(x) for x in ms]
+                far = np.isnat(self.dt[at])
+                self.code[at[far]] = NUM
+                self.num[at[far]] = (ms[far] - EXCEL_EPOCH_MS) / 86_400_000
             elif c == OTHER:
-                for p, v in zip(rows, values):
+                for p, v in zip(at, values):
                     self.other[int(p)] = v
 
 

@@ -368,11 +368,17 @@ def serial_to_ms(serial: float, is_1904: bool = False) -> float:
 
 @dataclass
 class Fixes:
-    """Cells of a column that fastexcel could not give in the column's dtype: (row, code, value) arrays."""
+    """Cells of a column that fastexcel could not give in the column's dtype, in row order.
+
+    ``rows`` and ``codes`` are arrays; ``text`` holds the text cells (an Arrow
+    string array, in row order, for the rows whose code is STR), ``values``
+    the others (float for NUM/BOOL, ms since 1970 for DT, str for OTHER).
+    """
 
     rows: np.ndarray
     codes: np.ndarray
-    values: np.ndarray  # object: str for STR/OTHER, float for NUM/BOOL (1.0/0.0), ms since 1970 for DT
+    text: pa.Array
+    values: np.ndarray
 
 
 @dataclass
@@ -399,34 +405,44 @@ def _fixes(errors, cols) -> dict[int, Fixes]:
     where = np.array([e.offset_position for e in errs], dtype=np.int64).reshape(-1, 2)
     parts = pc.extract_regex(pa.array([e.detail for e in errs], pa.string()), r"got '(?P<kind>\w+)\((?P<body>.*)\)'?\s*$")
     kinds = parts.field("kind").to_numpy(zero_copy_only=False)
-    bodies = parts.field("body").to_numpy(zero_copy_only=False)
+    bodies = parts.field("body")
     codes = np.array([_KIND_CODE.get(k, -1) for k in kinds], dtype=np.int8)
     if (codes < 0).any():
         raise Unsupported(f"cell type {kinds[np.flatnonzero(codes < 0)[0]]}")
-    values = np.empty(len(errs), dtype=object)
-    is_str = (codes == STR) | (codes == OTHER)
-    if is_str.any():
-        values[is_str] = [_unrust(t[1:-1]) if "\\" in t else t[1:-1] for t in bodies[is_str]]
-    is_num = codes == NUM
-    if is_num.any():
-        values[is_num] = [float(b) for b in bodies[is_num]]
-    is_bool = codes == BOOL
-    if is_bool.any():
-        values[is_bool] = [1.0 if b == "true" else 0.0 for b in bodies[is_bool]]
-    for i in np.flatnonzero(codes == DT):
-        b = bodies[i]
-        v = _SERIAL_MS.search(b)
-        if v is None:
-            raise Unsupported(f"cell {b!r}")
-        if "TimeDelta" in b:
-            codes[i], values[i] = OTHER, str(timedelta(days=float(v.group(1))))
-        else:
-            values[i] = serial_to_ms(float(v.group(1)), "is_1904: true" in b)
+    # Text cells: the quoted body, unescaped where it holds a backslash (rare).
+    quoted = pc.utf8_slice_codeunits(bodies, 1, -1)
+    escaped = pc.match_substring(quoted, "\\").to_numpy(zero_copy_only=False)
+    if escaped.any():
+        q = quoted.to_numpy(zero_copy_only=False).astype(object)
+        q[escaped] = [_unrust(t) for t in q[escaped]]
+        quoted = pa.array(q, pa.string())
+    values = np.full(len(errs), None, dtype=object)
+    other = np.flatnonzero(codes != STR)
+    if len(other):
+        raw = bodies.take(pa.array(other)).to_numpy(zero_copy_only=False)
+        for i, b in zip(other, raw):
+            c = codes[i]
+            if c == NUM:
+                values[i] = float(b)
+            elif c == BOOL:
+                values[i] = 1.0 if b == "true" else 0.0
+            elif c == OTHER:
+                values[i] = _unrust(b[1:-1])
+            elif c == DT:
+                v = _SERIAL_MS.search(b)
+                if v is None:
+                    raise Unsupported(f"cell {b!r}")
+                if "TimeDelta" in b:
+                    codes[i], values[i] = OTHER, str(timedelta(days=float(v.group(1))))
+                else:
+                    values[i] = serial_to_ms(float(v.group(1)), "is_1904: true" in b)
     out = {}
     col_of = np.array([c.absolute_index for c in cols], dtype=np.int64)[where[:, 1]]
     for c in np.unique(col_of):
-        sel = col_of == c
-        out[int(c)] = Fixes(where[sel, 0], codes[sel], values[sel])
+        sel = np.flatnonzero(col_of == c)
+        sel = sel[np.argsort(where[sel, 0], kind="stable")]
+        is_text = codes[sel] == STR
+        out[int(c)] = Fixes(where[sel, 0], codes[sel], quoted.take(pa.array(sel[is_text])), values[sel])
     return out
 
 
