@@ -81,6 +81,23 @@ def _valid_births(y: np.ndarray, m: np.ndarray, d: np.ndarray, today: date) -> n
     return ok & (ymd >= lo) & (ymd <= hi)
 
 
+def _ascii_matrix(values: pd.Series, width: int) -> np.ndarray:
+    """Strings of exactly ``width`` ASCII characters as a (n, width) array of bytes."""
+    try:
+        import pyarrow as pa
+
+        arr = pa.array(values.array)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) and arr.null_count == 0:
+            kind = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+            offsets = np.frombuffer(arr.buffers()[1], dtype=kind)[arr.offset:arr.offset + len(arr) + 1]
+            return np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]].reshape(-1, width)
+    except (ImportError, TypeError, ValueError):
+        pass
+    return np.frombuffer("".join(values.tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, width)
+
+
 def check_ids(values: pd.Series, today: date | None = None) -> pd.Series:
     """Vectorised :func:`check_id`: a Series of reasons (None where acceptable).
 
@@ -93,7 +110,7 @@ def check_ids(values: pd.Series, today: date | None = None) -> pd.Series:
         return pd.Series(out, index=values.index, dtype=object)
     is18 = values.str.fullmatch(r"[0-9]{17}[0-9X]").to_numpy(dtype=bool, na_value=False)
     if is18.any():
-        raw = np.frombuffer("".join(values[is18].tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+        raw = _ascii_matrix(values[is18], 18)
         digits = (raw[:, :17] - 48).astype(np.int64)
         expected = _CHECK_BYTES[(digits * _WEIGHTS).sum(axis=1) % 11]
         y = digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9]

@@ -296,14 +296,14 @@ def as_text(raw: Raw) -> pd.Series:
         out = raw.stripped()
         blank = out.eq("").to_numpy(dtype=bool, na_value=True)
         return out.where(~blank) if blank.any() else out
-    v = np.full(n, None, dtype=object)
-    if is_str.any():
-        v[is_str] = raw.text[is_str].to_numpy(dtype=object)
-    is_num = code == NUM
+    rendered = ~is_str & (code != EMPTY)  # numbers, dates, booleans: written out, then put among the text
+    idx = np.flatnonzero(rendered)
+    v = np.full(len(idx), None, dtype=object)
+    c = code[idx]
+    is_num = c == NUM
     if is_num.any():
-        f = raw.num[is_num]
-        ok = np.isfinite(f)
-        integral = ok & (f == np.floor(f)) & (np.abs(f) < 1e15)
+        f = raw.num[idx[is_num]]
+        integral = np.isfinite(f) & (f == np.floor(f)) & (np.abs(f) < 1e15)
         s = np.full(len(f), None, dtype=object)
         if integral.any():
             s[integral] = f[integral].astype(np.int64).astype(str).astype(object)
@@ -311,16 +311,23 @@ def as_text(raw: Raw) -> pd.Series:
         if rest.any():
             s[rest] = [repr(float(x)) for x in f[rest]]
         v[is_num] = s
-    is_bool = code == BOOL
+    is_bool = c == BOOL
     if is_bool.any():
-        v[is_bool] = np.where(raw.num[is_bool] != 0, "True", "False")
-    is_dt = code == DT
+        v[is_bool] = np.where(raw.num[idx[is_bool]] != 0, "True", "False")
+    is_dt = c == DT
     if is_dt.any():
-        v[is_dt] = _dt_text(raw.dt[is_dt])
-    for p, x in raw.other.items():
-        v[p] = x.isoformat(sep=" ") if isinstance(x, datetime) else (x.isoformat() if isinstance(x, (date, time)) else str(x))
-    out = pd.Series(v, dtype=STR).str.strip()
-    return out.where(out != "")
+        v[is_dt] = _dt_text(raw.dt[idx[is_dt]])
+    for k in np.flatnonzero(c == OTHER):
+        x = raw.other.get(int(idx[k]), "")
+        v[k] = x.isoformat(sep=" ") if isinstance(x, datetime) else (x.isoformat() if isinstance(x, (date, time)) else str(x))
+    base = _arrow(raw.stripped()) if is_str.any() else pa.nulls(n, pa.string())
+    if isinstance(base, pa.ChunkedArray):
+        base = base.combine_chunks()
+    mask = np.zeros(n, dtype=bool)
+    mask[idx] = True
+    merged = pc.replace_with_mask(base.cast(pa.string()), pa.array(mask), pc.utf8_trim_whitespace(pa.array(v, pa.string())))
+    merged = pc.if_else(pc.equal(merged, ""), pa.scalar(None, pa.string()), merged)
+    return pd.Series(pd.array(merged, dtype=STR))
 
 
 def _dt_text(values: np.ndarray) -> np.ndarray:
