@@ -221,16 +221,20 @@ class Book:
                 if in_tail:
                     tail += chunk
                     continue
-                buf = carry + chunk
-                at = buf.find(b"sheetData", 0)
-                while at >= 0:  # a plain search first: a regex over every '<' of the sheet is slow
-                    m = end_re.search(buf, max(at - 8, 0), at + 24)
-                    if m:
-                        in_tail = True
-                        tail += buf[m.end():]
+                # The end of sheetData, found with a plain search first (a regex over every '<' is slow);
+                # only the few bytes across the chunk boundary are joined.
+                for buf, skip in ((carry + chunk[:32], 0), (chunk, 1)):
+                    at = buf.find(b"sheetData")
+                    while at >= 0:
+                        m = end_re.search(buf, max(at - 8, 0), at + 24)
+                        if m and (skip or m.end() > len(carry)):
+                            in_tail = True
+                            tail += (buf[m.end():] + chunk[32:]) if not skip else buf[m.end():]
+                            break
+                        at = buf.find(b"sheetData", at + 9)
+                    if in_tail:
                         break
-                    at = buf.find(b"sheetData", at + 9)
-                carry = buf[-32:]
+                carry = chunk[-32:]
                 if not head_done:
                     head += chunk
                     head_done = self._rows_from(bytes(head), rows, cells, final=in_tail)
