@@ -266,7 +266,7 @@ def _stamp(rec: FileRecord, mtime: float) -> tuple[float, str]:
     if rec.exported_at:
         when = datetime.fromisoformat(rec.exported_at)
         return when.timestamp(), f"导出时间 {when:%Y-%m-%d %H:%M}"
-    return mtime, f"修改时间 {datetime.fromtimestamp(mtime):%Y-%m-%d %H:%M}"
+    return mtime, f"修改时间 {datetime.fromtimestamp(mtime):%Y-%m-%d %H:%M:%S}"
 
 
 def _key_codes(parts: list[pd.DataFrame], key: list[str]) -> np.ndarray:
