@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -112,16 +113,20 @@ def date_window(settings: Settings) -> DateWindow:
 BIG_FILE = 1_000_000  # bytes: a file worth a second process (about 10,000 ticket rows)
 
 
+FILE_COST = 100_000  # bytes: what opening and typing a file costs whatever its size (≈ 15 ms)
+
+
 def _split(sizes: list[int]) -> tuple[list[int], list[int]]:
-    """Job indices for this process and for the worker, balanced by size (largest first)."""
+    """Job indices for this process and for the worker, balanced by cost (size plus a fixed cost per file)."""
     mine, theirs, a, b = [], [], 0, 0
     for i in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
+        cost = sizes[i] + FILE_COST
         if b < a:
             theirs.append(i)
-            b += sizes[i]
+            b += cost
         else:
             mine.append(i)
-            a += sizes[i]
+            a += cost
     return mine, theirs
 
 
@@ -132,6 +137,12 @@ def _pool(kind: str) -> ProcessPoolExecutor:
     """One parse worker, started on first use and kept for later loads in this process."""
     pool = _POOL.get(kind)
     if pool is None:
+        # A forked worker flushes the output it inherited when it ends: flush first, so nothing prints twice.
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (AttributeError, OSError, ValueError):
+                pass
         for old in _POOL.values():
             old.shutdown(wait=False)
         _POOL.clear()
