@@ -85,8 +85,14 @@ _T_ELEM = re.compile(r"<(?:\w+:)?t\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?t>)", re.S)
 _RPH = re.compile(r"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", re.S)
 
 
+_SIMPLE_T = re.compile(r"^\s*<(?:\w+:)?t\b[^>]*>([^<]*)</(?:\w+:)?t>\s*$")
+
+
 def _rich_text(inner: str) -> str:
     """The text of an ``<si>`` or ``<is>`` element: its ``<t>`` runs, phonetic runs left out."""
+    simple = _SIMPLE_T.match(inner)
+    if simple:
+        return _text(simple.group(1))
     if "rPh" in inner:
         inner = _RPH.sub("", inner)
     return "".join(_text(m.group(1) or "") for m in _T_ELEM.finditer(inner))
@@ -109,6 +115,7 @@ def _ref(ref: str) -> tuple[int, int]:
     return int(m.group(2)) - 1, _col_index(m.group(1))
 
 
+_SI = re.compile(r"<(?:\w+:)?si\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?si>)", re.S)
 _HAS_VALUE = re.compile(r"<(?:\w+:)?(?:v|is)\b")
 
 
@@ -190,7 +197,7 @@ class Book:
         self._sst_bytes = data[cut:]
         buf = self._sst_buf + data[:cut].decode("utf-8")
         end = 0
-        for m in re.finditer(r"<(?:\w+:)?si\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?si>)", buf, re.S):
+        for m in _SI.finditer(buf):
             self._sst.append(_rich_text(m.group(1) or ""))
             end = m.end()
         self._sst_buf = buf[end:]
@@ -292,38 +299,41 @@ class Book:
             return final
         cells.clear()
         row_no = -1
-        for m in re.finditer(r"<(?:\w+:)?row\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?row>)", text[start:], re.S):
-            a = _attrs(m.group(1))
-            row_no = int(a["r"]) - 1 if "r" in a else row_no + 1
+        for m in _ROW.finditer(text, start):
+            r_attr = _R_ATTR.search(m.group(1))
+            row_no = int(r_attr.group(1)) - 1 if r_attr else row_no + 1
+            body = m.group(2) or ""
             if row_no >= limit:
-                if _HAS_VALUE.search(m.group(2) or ""):
+                if _HAS_VALUE.search(body):
                     self._more = True
                     return True
                 continue
             col = -1
-            for c in re.finditer(r"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", m.group(2) or "", re.S):
-                ca = _attrs(c.group(1))
-                if "r" in ca:
-                    r, col = _ref(ca["r"])
+            for c in _CELL.finditer(body):
+                attrs = c.group(1)
+                ref = _R_ATTR.search(attrs)
+                if ref:
+                    r, col = _ref(ref.group(1))
                     if r != row_no:
                         raise Unsupported("cell outside its row")
                 else:
                     col += 1
-                value = self._value(ca.get("t", "n"), c.group(2) or "")
+                t = _T_ATTR.search(attrs)
+                value = self._value(t.group(1) if t else "n", c.group(2) or "")
                 if value is not None:
                     cells[(row_no, col)] = value
         return final
 
     def _value(self, t: str, inner: str):
-        v = re.search(r"<(?:\w+:)?v\b[^>]*>(.*?)</(?:\w+:)?v>", inner, re.S)
-        if t == "s":
-            return self.shared(int(v.group(1))) if v else None
         if t == "inlineStr":
-            m = re.search(r"<(?:\w+:)?is\b[^>]*>(.*?)</(?:\w+:)?is>", inner, re.S)
+            m = _IS.search(inner)
             return _rich_text(m.group(1)) if m else None
+        v = _V.search(inner)
         if v is None:
             return None
         raw = v.group(1)
+        if t == "s":
+            return self.shared(int(raw))
         if t == "str":
             return _text(raw)
         if t == "b":
@@ -339,6 +349,14 @@ class Book:
             return float(raw)
         except ValueError:
             raise Unsupported(f"number {raw!r}") from None
+
+
+_ROW = re.compile(r"<(?:\w+:)?row\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?row>)", re.S)
+_CELL = re.compile(r"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_R_ATTR = re.compile(r"(?:^|\s)r\s*=\s*[\"']([^\"']*)[\"']")
+_T_ATTR = re.compile(r"(?:^|\s)t\s*=\s*[\"']([^\"']*)[\"']")
+_V = re.compile(r"<(?:\w+:)?v\b[^>]*>(.*?)</(?:\w+:)?v>", re.S)
+_IS = re.compile(r"<(?:\w+:)?is\b[^>]*>(.*?)</(?:\w+:)?is>", re.S)
 
 
 # ---------------------------------------------------------------- the body through fastexcel
