@@ -10,7 +10,7 @@ from _frames import dataset, ledger_frame
 from scipy.stats import fisher_exact
 
 from sscard_analysis.analysis import anomalies, backlog, drivers, findings, rankings, repeats, topics, trends
-from sscard_analysis.analysis.slices import UNFILLED, apply_filters, previous_period, select
+from sscard_analysis.analysis.slices import UNFILLED, apply_filters, previous_period
 from sscard_analysis.analysis.stats import mean_interval, poisson_interval, wilson_interval
 from sscard_analysis.config import Settings
 from sscard_analysis.dates.calendar import WorkCalendar

@@ -127,7 +127,7 @@ def test_late_ticket_lists_reconcile_with_the_rate():
     # finding 12: the month's lists hold every ticket due in May and not closed on time: T2 (closed late), T5 (open),
     # and T8, due 05-31 23:59:59 — the cut-off itself — and closed in June: open at the cut-off, its window used up.
     # T7, due in April and still open, is listed as due before the period.
-    from sscard_analysis.reporting.report import late_tickets
+    from sscard_analysis.analysis.backlog import CLOSED_LATE, OVERDUE, late_tickets
 
     rows = [
         T("T1", "2024-04-30 10:00", "投诉", closed="2024-05-10 18:00"),  # due 05-10, on time
@@ -137,19 +137,24 @@ def test_late_ticket_lists_reconcile_with_the_rate():
         T("T8", "2024-05-30 09:00", due="2024-05-31 23:59:59", closed="2024-06-01 10:00"),
         T("T9", "2024-05-20 09:00", due="2024-05-27 23:59:59", closed="2024-05-28 10:00"),  # closed late
     ]
+
+    def lists(ctx):
+        lt = late_tickets(ctx.tickets, ctx.period, CAL)
+        return lt[lt["state"] == OVERDUE], lt[lt["state"] == CLOSED_LATE]
+
     ctx = _report_context(rows, "2024-05")
     h = ctx.kpis["hotline"]
-    overdue, late = late_tickets(ctx)
+    overdue, late = lists(ctx)
     assert (h["tickets_due"], h["closed_on_time"], h["overdue_open"]) == (5, 1, 3)  # T1 T2 T5 T8 T9 due; T1 on time
-    assert list(overdue["工单编号"]) == ["T7", "T5", "T8"] and list(overdue["到期"]) == ["此前", "本期", "本期"]
-    assert list(late["工单编号"]) == ["T2", "T9"]
-    assert h["tickets_due"] - h["closed_on_time"] == (overdue["到期"] == "本期").sum() + len(late) == 4
+    assert list(overdue["ticket_id"]) == ["T7", "T5", "T8"] and list(overdue["due_in_period"]) == [False, True, True]
+    assert list(late["ticket_id"]) == ["T2", "T9"]
+    assert h["tickets_due"] - h["closed_on_time"] == overdue["due_in_period"].sum() + len(late) == 4
     # the weeks of May add up to the month: each week's lists reconcile with that week's rate
     spans = ["2024-05-01..2024-05-05", "2024-W19", "2024-W20", "2024-W21", "2024-05-27..2024-05-31"]
     listed = 0
     for span in spans:
         w = _report_context(rows, span)
-        o, lt = late_tickets(w)
-        assert w.kpis["hotline"]["tickets_due"] - w.kpis["hotline"]["closed_on_time"] == (o["到期"] == "本期").sum() + len(lt)
-        listed += (o["到期"] == "本期").sum() + len(lt)
+        o, lt = lists(w)
+        assert w.kpis["hotline"]["tickets_due"] - w.kpis["hotline"]["closed_on_time"] == o["due_in_period"].sum() + len(lt)
+        listed += o["due_in_period"].sum() + len(lt)
     assert listed == 4

@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io as _stdio
+import os
 import re
 import tempfile
 from datetime import date, datetime
@@ -798,9 +799,11 @@ def test_same_key_in_two_files_last_path_wins(data_dir):
     assert f.loc["T1", "_file"] == "tickets_2024-05-01.xlsx"
 
 
-def test_overlapping_reexports_in_subfolders_sorted_by_path(data_dir):
-    write_xlsx(data_dir / "2024-06" / "tickets.xlsx", [HEAD, trow("T2", "信访平台"), trow("T3")])
-    write_xlsx(data_dir / "2024-05" / "工单台账2024年5月.xlsx", [HEAD, trow("T1"), trow("T2", "人民网")])
+def test_overlapping_reexports_in_subfolders_newer_export_wins(data_dir):
+    june = write_xlsx(data_dir / "2024-06" / "tickets.xlsx", [HEAD, trow("T2", "信访平台"), trow("T3")])
+    may = write_xlsx(data_dir / "2024-05" / "工单台账2024年5月.xlsx", [HEAD, trow("T1"), trow("T2", "人民网")])
+    os.utime(may, (1717200000, 1717200000))  # 2024-06-01: the May export
+    os.utime(june, (1719792000, 1719792000))  # 2024-07-01: the June re-export is newer and wins (review 13.7)
     ds = read(data_dir)
     f = tickets(ds)
     assert sorted(f.index) == ["T1", "T2", "T3"]

@@ -65,7 +65,7 @@ def test_ranking_section_names_the_small_unit_below_the_line_with_its_interval()
     ctx = _context("monthly", rows, "2024-05")
     frag = N.district_ranking(ctx)
     rows_shown = _cells(frag)
-    header = re.findall(r"<th>(.*?)</th>", frag.split("</table>")[0])
+    header = re.findall(r"<th[^>]*>(.*?)</th>", frag.split("</table>")[0])
     sat = header.index("满意率［95%区间］")
     assert [r[0] for r in rows_shown[:2]] == ["天河", "白云"]
     assert rows_shown[0][sat] == "92.00%［89.3–94.1%］" and rows_shown[1][sat] == "80.00%［37.6–96.4%］"
@@ -97,9 +97,9 @@ def test_ranking_sections_agree_with_the_function(sample_ctx, by):
     ctx = sample_ctx
     m = rankings.unit_metrics(ctx.ds, ctx.tickets, ctx.period, by, ctx.ds.settings.basic_satisfied_counts)
     frag = N.district_ranking(ctx) if by == "district" else N.bank_ranking(ctx)
-    tables = frag.split("</table>")[:2]
-    for table, metrics in zip(tables, (N.TICKET_METRICS, N.OUTLET_METRICS)):
-        header = re.findall(r"<th>(.*?)</th>", table)
+    tables = frag.split("</table>")[: len(N.RANKING_GROUPS)]
+    for table, metrics in zip(tables, N.RANKING_GROUPS):
+        header = re.findall(r"<th[^>]*>(.*?)</th>", table)
         body = _cells(table + "</table>")
         first = m[m["metric"] == metrics[0]]
         assert [r[0] for r in body][: len(first)] == list(first["unit"])  # rank order, （未填） last

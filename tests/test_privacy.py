@@ -90,3 +90,33 @@ def test_mask_person_keeps_work_ids():
     assert mask_person("SB0012") == "SB0012"
     assert mask_person("王五") == "王*"
     assert mask_person(None) == ""
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # A name at the start of a run of Chinese characters: the surname stays, the rest is starred.
+        ("张三丰_13812345678_440106199001011234.pdf", "张**_138****5678_**************1234.pdf"),
+        ("王五", "王*"),
+        ("欧阳娜娜", "欧阳**"),  # compound surname kept whole
+        ("经办人：李四", "经办人：李*"),  # the run starts after the full-width colon
+        ("陈大文来电咨询", "陈***电咨询"),  # at most three characters after the surname are starred
+        # Not names: the surname character does not start the run, or it is not a common surname.
+        ("下周一", "下周一"),
+        ("花旗银行", "花旗银行"),
+        ("现场来访", "现场来访"),
+        ("2024-13-45", "2024-13-45"),
+    ],
+)
+def test_scrub_message_masks_names_ids_and_phones(text, expected):
+    from sscard_analysis.privacy import scrub_message
+
+    assert scrub_message(text) == expected
+
+
+def test_scrub_names_like_keeps_listed_words():
+    from sscard_analysis.privacy import scrub_names_like
+
+    # 黄埔 is a district and 周报 a deliverable: listed words are never masked, the rest still is.
+    assert scrub_names_like("黄埔区周报_张三.docx", keep={"黄埔", "周报"}) == "黄埔区周报_张*.docx"
+    assert scrub_names_like("黄埔区周报_张三.docx") == "黄***报_张*.docx"

@@ -61,7 +61,7 @@ def test_headline_numbers_equal_kpi_json(rendered, kind, period):
     assert "sscard_analysis" not in page  # code cells are hidden
 
 
-@pytest.mark.parametrize("kind, heading", [("weekly", "发现的问题与建议"), ("monthly", "工单受理与办理"), ("quarterly", "热点问题"), ("annual", "违约金")])
+@pytest.mark.parametrize("kind, heading", [("weekly", "问题与建议"), ("monthly", "工单受理与办理"), ("quarterly", "热点诉求"), ("annual", "违约金")])
 def test_pdf_has_embedded_cjk_font_and_chinese_text(rendered, kind, heading):
     _, _, results = rendered
     pdf = _files(results, kind, "pdf")
@@ -304,3 +304,47 @@ def test_report_command_writes_every_format_by_default(monkeypatch, tmp_path):
     monkeypatch.setattr(render, "run_report", fake)
     assert main(["report", "monthly", "--period", "2024-05", "--data", str(tmp_path)]) == 0
     assert called["formats"] == FORMATS and "docx" in FORMATS
+
+
+@pytest.fixture(scope="module")
+def july(tmp_path_factory):
+    """The monthly report for July of a sample large enough to carry the card-activation outage of 15–19 July."""
+    root = tmp_path_factory.mktemp("july")
+    write_sample(root / "data", seed=0, tickets_per_month=1500)
+    result = run_report("monthly", "2024-07", root / "data", root / "out", ("html",))
+    return root / "data", _files({"monthly": result}, "monthly", "html").read_text(encoding="utf-8")
+
+
+def _section(page: str, heading: str) -> str:
+    """The HTML from a numbered heading to the next heading of the same level."""
+    start = re.search(rf"<h2[^>]*>[^<]*{heading}</h2>", page)
+    assert start, heading
+    end = page.find("<h2", start.end())
+    return page[start.end(): end if end > 0 else len(page)]
+
+
+def test_july_report_shows_the_outage_in_incidents_and_summary_as_the_functions_find_it(july):
+    from sscard_analysis import calendar_for
+    from sscard_analysis.analysis import anomalies, topics
+    from sscard_analysis.reporting.context import REPORT_COLUMNS
+    from sscard_analysis.measures.hotline import prepare_tickets
+
+    data, page = july
+    ds = load(data)
+    cal = calendar_for(ds.settings)
+    tickets = prepare_tickets(ds["tickets"], ds.settings, cal, REPORT_COLUMNS)
+    period = parse_period("2024-07", ds.settings)
+    inc = anomalies.incidents(tickets, period, cal)
+    outage = inc[inc["start"].astype(str).str.startswith("2024-07-1")]
+    assert len(outage) == 1 and list(outage["drivers"].iloc[0]) == ["金融功能激活"]  # one incident, its category
+    incidents = _section(page, "突发问题")
+    assert "2024年07月15日" in incidents or "2024-07-15" in incidents or "7月15日" in incidents
+    assert "金融功能激活" in incidents
+    summary = page[page.index("综述"): page.index('<table class="headline"')]
+    assert "突发问题" in summary and "金融功能激活" in summary
+    # 热点诉求: the table lists the function's topics in its order with their counts
+    hot = topics.hot_topics(tickets, period, None, 5, ds.settings.basic_satisfied_counts)
+    rows = re.findall(r"<tr>(.*?)</tr>", _section(page, "热点诉求"), re.S)[1: 1 + len(hot)]
+    for row, r in zip(rows, hot.itertuples()):
+        cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        assert cells[1] == r.topic and cells[2] == f"{r.tickets:,}"

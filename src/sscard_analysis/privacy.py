@@ -66,6 +66,38 @@ def check_id(text: str, today: date | None = None) -> str | None:
     return "证件号码格式无法识别"
 
 
+_CHECK_BYTES = np.frombuffer(_CHECK.encode("ascii"), dtype=np.uint8)
+_DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _valid_births(y: np.ndarray, m: np.ndarray, d: np.ndarray, today: date) -> np.ndarray:
+    """Vectorised :func:`_valid_birth` on year, month and day arrays."""
+    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    month_ok = (m >= 1) & (m <= 12)
+    dim = _DAYS_IN_MONTH[np.clip(m, 1, 12) - 1] + ((m == 2) & leap)
+    ok = month_ok & (d >= 1) & (d <= dim)
+    ymd = y * 10000 + m * 100 + d  # compares like the date itself once the date exists
+    lo, hi = 19000101, today.year * 10000 + today.month * 100 + today.day
+    return ok & (ymd >= lo) & (ymd <= hi)
+
+
+def _ascii_matrix(values: pd.Series, width: int) -> np.ndarray:
+    """Strings of exactly ``width`` ASCII characters as a (n, width) array of bytes."""
+    try:
+        import pyarrow as pa
+
+        arr = pa.array(values.array)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) and arr.null_count == 0:
+            kind = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+            offsets = np.frombuffer(arr.buffers()[1], dtype=kind)[arr.offset:arr.offset + len(arr) + 1]
+            return np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]].reshape(-1, width)
+    except (ImportError, TypeError, ValueError):
+        pass
+    return np.frombuffer("".join(values.tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, width)
+
+
 def check_ids(values: pd.Series, today: date | None = None) -> pd.Series:
     """Vectorised :func:`check_id`: a Series of reasons (None where acceptable).
 
@@ -73,24 +105,24 @@ def check_ids(values: pd.Series, today: date | None = None) -> pd.Series:
     only the rare other forms go through :func:`check_id` one by one.
     """
     today = today or date.today()
-    out = pd.Series(None, index=values.index, dtype=object)
+    out = np.full(len(values), None, dtype=object)
     if values.empty:
-        return out
-    is18 = values.str.fullmatch(r"\d{17}[\dX]").fillna(False).astype(bool)
-    v18 = values[is18]
-    if len(v18):
-        raw = np.frombuffer("".join(v18.tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+        return pd.Series(out, index=values.index, dtype=object)
+    is18 = values.str.fullmatch(r"[0-9]{17}[0-9X]").to_numpy(dtype=bool, na_value=False)
+    if is18.any():
+        raw = _ascii_matrix(values[is18], 18)
         digits = (raw[:, :17] - 48).astype(np.int64)
-        check = np.array(list(_CHECK))[(digits * _WEIGHTS).sum(axis=1) % 11]
-        given = raw[:, 17].view("S1").astype(str)
-        births = pd.to_datetime(v18.str.slice(6, 14), format="%Y%m%d", errors="coerce")
-        bad_birth = (births.isna() | (births < pd.Timestamp(1900, 1, 1)) | (births > pd.Timestamp(today))).to_numpy()
-        reasons = np.where(bad_birth, "身份证号出生日期不合理", np.where(check != given, "身份证号校验位错误", None))
-        out.loc[v18.index] = reasons
-    rest = values[~is18]
+        expected = _CHECK_BYTES[(digits * _WEIGHTS).sum(axis=1) % 11]
+        y = digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9]
+        m = digits[:, 10] * 10 + digits[:, 11]
+        d = digits[:, 12] * 10 + digits[:, 13]
+        bad_birth = ~_valid_births(y, m, d, today)
+        out[is18] = np.where(bad_birth, "身份证号出生日期不合理", np.where(raw[:, 17] != expected, "身份证号校验位错误", None))
+    rest = np.flatnonzero(~is18)
     if len(rest):
-        out.loc[rest.index] = [check_id(v, today) for v in rest]
-    return out
+        vals = values.to_numpy(dtype=object)
+        out[rest] = [check_id(vals[i], today) for i in rest]
+    return pd.Series(out, index=values.index, dtype=object)
 
 
 def normalize_phone(text: str) -> tuple[str | None, str | None]:
@@ -196,6 +228,47 @@ def scrub_text(text: object, names: tuple[str, ...] = ()) -> str:
         if name and len(name) >= 2:
             s = s.replace(name, mask_name(name))
     return s
+
+
+# The hundred or so most common single-character surnames (2020 census order), less a few
+# that mostly start ordinary words (文, 方, 常, 万, 向, 易).
+COMMON_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩邓冯曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任"
+    "卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付傅邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵覃武钱戴严莫孔汤康"
+    "乔赖施洪辛柯庞"
+)
+_CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_NAME_LIKE = re.compile(
+    f"(?<![{_CJK_CLASS}])((?:{'|'.join(COMPOUND_SURNAMES)})|[{COMMON_SURNAMES}])([{_CJK_CLASS}]{{1,3}})"
+)
+
+
+def scrub_names_like(text: object, keep: frozenset[str] | set[str] | tuple[str, ...] = ()) -> str:
+    """Mask tokens that look like a person's name: a common surname and one to three more characters.
+
+    A token starts where a run of Chinese characters starts (``张三丰_…``,
+    ``经办人：李四``, not ``下周一``); the surname stays and the rest becomes
+    ``*`` as in :func:`mask_name`. Words listed in ``keep`` (a ledger's own
+    vocabulary, such as 黄埔 or 周报) are never masked. Used on values echoed in
+    messages and on file names, where a name is possible but the row's own
+    citizen name is not known.
+    """
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return ""
+    s = str(text)
+    if not s or not _NAME_LIKE.search(s):
+        return s
+    protected = sorted((w for w in keep if w and w in s), key=len, reverse=True)
+    if not protected:
+        return _NAME_LIKE.sub(lambda m: m.group(1) + "*" * len(m.group(2)), s)
+    parts = re.split("(" + "|".join(map(re.escape, protected)) + ")", s)
+    return "".join(p if i % 2 else _NAME_LIKE.sub(lambda m: m.group(1) + "*" * len(m.group(2)), p)
+                   for i, p in enumerate(parts))
+
+
+def scrub_message(text: object, keep: frozenset[str] | set[str] | tuple[str, ...] = ()) -> str:
+    """What a message may show of a value or a file name: ID and phone patterns and name-like tokens masked."""
+    return scrub_names_like(scrub_text(text), keep)
 
 
 def scrub_series(texts: pd.Series, names: pd.Series | None = None) -> pd.Series:

@@ -29,8 +29,8 @@ from ..privacy import mask_person, scrub_series
 from .slices import apply_filters, labelled
 
 OVERDUE, CLOSED_LATE = "逾期未办结", "超时办结"
-LATE_COLUMNS = ["ticket_id", "state", "channel", "ticket_type", "category", "district", "bank", "received_at", "due_at",
-                "closed_at", "late_days", "late_workdays", "handler", "summary"]
+LATE_COLUMNS = ["ticket_id", "state", "due_in_period", "channel", "ticket_type", "category", "district", "bank", "received_at",
+                "due_at", "closed_at", "late_days", "late_workdays", "handler", "summary"]
 OWNER_TEAM, OWNER_PURCHASER = "本项目", "需采购人协调"
 
 
@@ -40,7 +40,9 @@ def late_tickets(tickets: pd.DataFrame, period: Period, cal: WorkCalendar, filte
     ``filters`` default to 12345热线 (the contract's A1). Columns
     (:data:`LATE_COLUMNS`): ``state`` (逾期未办结 or 超时办结), ``late_days``
     (calendar days from the deadline to the closure or the cut-off, one
-    decimal), ``late_workdays`` (working days after the deadline's day up to
+    decimal), ``due_in_period`` (the deadline falls in the period: these, with
+    the tickets closed late, are exactly ``tickets_due - closed_on_time``; an
+    overdue ticket due in an earlier period is listed but not counted there), ``late_workdays`` (working days after the deadline's day up to
     and including the day of closure or the cut-off), ``handler`` (work ID or
     masked name) and ``summary`` (content scrubbed, 40 characters). No
     personal data. Overdue first, by deadline.
@@ -59,7 +61,8 @@ def late_tickets(tickets: pd.DataFrame, period: Period, cal: WorkCalendar, filte
     names = both["citizen_name"] if "citizen_name" in both else None
     summary = scrub_series(both["content"], names).str.slice(0, 40) if "content" in both else pd.Series("", index=both.index)
     out = pd.DataFrame({
-        "ticket_id": both["ticket_id"].astype(str), "state": both["state"], "channel": both[CHANNEL].astype(object),
+        "ticket_id": both["ticket_id"].astype(str), "state": both["state"],
+        "due_in_period": (both[DUE_AT] >= period.start_dt) & (both[DUE_AT] <= period.end_dt), "channel": both[CHANNEL].astype(object),
         "ticket_type": both["ticket_type"].astype(object),
         **{c: labelled(both[c]) if c in both else "" for c in ("category", "district", "bank")},
         "received_at": both["received_at"], "due_at": both[DUE_AT], "closed_at": both[CLOSED_AT],

@@ -423,7 +423,7 @@ class Workbench:
             late[c] = _dt(late[c]).dt.strftime("%m-%d %H:%M")
         return late.rename(columns={"ticket_id": "工单编号", "state": "状态", "channel": "渠道", "ticket_type": "类型", "category": "业务类别",
                                     "district": "所属区", "bank": "银行", "received_at": "受理", "due_at": "时限", "closed_at": "办结",
-                                    "late_days": "超时（天）", "late_workdays": "超时（工作日）", "handler": "经办人", "summary": "摘要（已脱敏）"})
+                                    "late_days": "超时天数", "late_workdays": "超时工作日", "handler": "经办人", "summary": "摘要（已脱敏）"})
 
     def tickets_table(self, limit: int = 500) -> pd.DataFrame:
         """The slice's tickets, masked (the first ``limit``)."""

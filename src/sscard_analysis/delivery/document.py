@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .manifest import normalize_zip_times
+from ..reporting.word import save_docx
 from .writers import cell_text, table_html, write_page
 
 
@@ -196,12 +196,7 @@ def write_docx(blocks: list[Block], title: str, path: Path, when: datetime, inte
             _table(doc, b.table if b.table is not None else pd.DataFrame())
         else:
             doc.add_paragraph(b.text)
-    cp = doc.core_properties
-    cp.title, cp.author, cp.last_modified_by, cp.comments = title, "sscard", "sscard", ""
-    cp.created = cp.modified = cp.last_printed = when
-    cp.revision = 1
-    doc.save(str(path))
-    normalize_zip_times(path, when)
+    save_docx(doc, path, title=title, author="sscard", when=when)
 
 
 def _toc(doc, heads: list[str]) -> None:

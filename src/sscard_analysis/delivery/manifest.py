@@ -25,11 +25,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
+from ..reporting.word import zip_stamp
+
 MANIFEST = "manifest.json"
 FORMAT = "sscard-delivery"
 FORMAT_VERSION = 1
 KINDS = {"package": "交付包", "dossier": "交接资料", "backup": "台账备份"}
-ZIP_EPOCH = datetime(1980, 1, 1)  # the earliest time a zip entry can carry
 
 
 class DeliveryError(RuntimeError):
@@ -109,11 +110,6 @@ def write_manifest(folder: Path, kind: str, inputs: dict[str, str], parameters: 
 # ---------------------------------------------------------------- zips
 
 
-def _zip_time(when: datetime | None) -> tuple[int, int, int, int, int, int]:
-    w = max(when or ZIP_EPOCH, ZIP_EPOCH)
-    return (w.year, w.month, w.day, w.hour, w.minute, w.second - w.second % 2)
-
-
 def write_zip(folder: Path, target: Path, when: datetime | None = None) -> None:
     """Zip ``folder`` as ``<folder name>/...`` with entries sorted, entry times ``when``, permissions 0644.
 
@@ -121,7 +117,7 @@ def write_zip(folder: Path, target: Path, when: datetime | None = None) -> None:
     order; the bytes of each entry are the file's bytes.
     """
     folder = Path(folder)
-    stamp = _zip_time(when)
+    stamp = zip_stamp(when)
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             info = zipfile.ZipInfo(f"{folder.name}/{path.relative_to(folder).as_posix()}", stamp)
@@ -131,24 +127,6 @@ def write_zip(folder: Path, target: Path, when: datetime | None = None) -> None:
             with open(path, "rb") as src, zf.open(info, "w") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
 
-
-def normalize_zip_times(path: Path, when: datetime | None = None) -> None:
-    """Rewrite an Office file (docx, xlsx) so every entry carries the time ``when`` (entry order kept).
-
-    python-docx stamps entries with the current time; this makes the file a
-    function of its content.
-    """
-    path = Path(path)
-    stamp = _zip_time(when)
-    tmp = path.with_name(path.name + ".tmp")
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            new = zipfile.ZipInfo(info.filename, stamp)
-            new.compress_type = zipfile.ZIP_DEFLATED
-            new.create_system = 3
-            new.external_attr = 0o100644 << 16
-            dst.writestr(new, src.read(info))
-    os.replace(tmp, path)
 
 
 # ---------------------------------------------------------------- atomic publication

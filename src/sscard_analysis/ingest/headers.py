@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date, datetime, timedelta
 
-from ..privacy import scrub_text
+from ..privacy import scrub_message
 from . import ledgers as L
+from .cells import VOCABULARY
 
 HEADER_SEARCH_ROWS = 30
 SUMMARY_WORDS = ("合计", "总计", "小计", "制表", "审核人", "填表人", "统计人", "负责人：", "负责人:")
@@ -54,7 +56,7 @@ def best_header_guess(rows: list[list], ledger: L.Ledger) -> tuple[int, list]:
             best = (i, n)
     if best[1] <= 0:
         return best[0], []  # no row holds a known header: show none (a data row may hold personal data)
-    return best[0], [scrub_text(str(c).strip())[:30] for c in rows[best[0]] if nonempty(c)]
+    return best[0], [scrub_message(str(c).strip(), VOCABULARY)[:30] for c in rows[best[0]] if nonempty(c)]
 
 
 def is_subheader(row: list, mapped: list, nxt: list, nxt_mapped: list, key_pos: int | None) -> bool:
@@ -103,4 +105,48 @@ def declared_count(row: list, key_pos: int | None) -> int | None:
             return int(v)
         if isinstance(v, str) and v.strip().isdigit():
             return int(v.strip())
+    return None
+
+
+_EXPORT_LABEL = re.compile(r"(?:导出|生成|打印|制表)(?:时间|日期)\s*[:：]?\s*(.*)$")
+_EXPORT_VALUE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[\sT]*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?)?"
+)
+
+
+def export_time(rows: list[list]) -> datetime | None:
+    """The export time written in the title rows (“导出时间：2024-06-01 10:00”), if any.
+
+    The time may follow the label in the same cell or stand in the next cell
+    (as text, an Excel date or an Excel serial number).
+    """
+    for row in rows:
+        for i, v in enumerate(row):
+            if not isinstance(v, str):
+                continue
+            m = _EXPORT_LABEL.search(unicodedata.normalize("NFKC", v).strip())
+            if not m:
+                continue
+            rest = m.group(1).strip()
+            nxt = next((x for x in row[i + 1:] if nonempty(x)), None) if not rest else rest
+            when = _as_export_time(nxt)
+            if when is not None:
+                return when
+    return None
+
+
+def _as_export_time(v) -> datetime | None:
+    if isinstance(v, datetime):
+        return v
+    if isinstance(v, date):
+        return datetime(v.year, v.month, v.day)
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and 20000 < v < 80000:
+        return datetime(1899, 12, 30) + timedelta(days=float(v))
+    if isinstance(v, str):
+        m = _EXPORT_VALUE.match(unicodedata.normalize("NFKC", v).strip())
+        if m:
+            try:
+                return datetime(*(int(g) if g else 0 for g in m.groups()))
+            except ValueError:
+                return None
     return None

@@ -53,6 +53,10 @@ class Column:
     open_enum : an unknown value is kept as written (with a warning) instead
         of being blanked.
     lo, hi : inclusive bounds for numbers.
+    window : for dates, whether they happen during the service (checked against the
+        service period, a year either side, and the calendar's years); False for
+        reference dates such as an outlet's opening or a worker's joining, which
+        may lie years before it.
     """
 
     name: str
@@ -65,6 +69,7 @@ class Column:
     open_enum: bool = False
     lo: float | None = None
     hi: float | None = None
+    window: bool = True
 
     def headers(self) -> tuple[str, ...]:
         return (self.name, self.zh, *self.synonyms)
@@ -249,8 +254,8 @@ OUTLETS = _register(Ledger("outlets", "合作银行网点名录", ("网点名录
     _c("phone", "咨询电话"),
     _c("instant_issuance", "即时制卡", kind=BOOL),
     _c("status", "状态", kind=ENUM, values=OUTLET_STATUSES),
-    _c("opened_on", "启用日期", kind=DATE),
-    _c("closed_on", "撤销日期", kind=DATE),
+    _c("opened_on", "启用日期", kind=DATE, window=False),
+    _c("closed_on", "撤销日期", kind=DATE, window=False),
 )))
 
 OUTLET_INSPECTIONS = _register(Ledger("outlet_inspections", "网点现场检查记录", ("网点检查",), ("inspection_id",), (
@@ -332,8 +337,8 @@ STAFF = _register(Ledger("staff", "人员名册", ("人员",), ("staff_id",), (
     _c("post", "岗位", kind=ENUM, values={k: v for k, v in POSTS.items()}, required=True),
     _c("level", "级别", kind=ENUM, values=LEVELS),
     _c("key_post", "重点岗位", kind=BOOL),
-    _c("onboard_on", "入职日期", kind=DATE, required=True),
-    _c("probation_passed_on", "试用期考核通过日期", kind=DATE),
+    _c("onboard_on", "入职日期", kind=DATE, required=True, window=False),
+    _c("probation_passed_on", "试用期考核通过日期", kind=DATE, window=False),
     _c("left_on", "离职日期", kind=DATE),
     _c("education", "学历"),
     _c("years_experience", "工作年限", kind=FLOAT, lo=0, hi=60),
@@ -389,8 +394,8 @@ APPLICATIONS = _register(Ledger("applications", "社保卡应用目录", ("应�
     _c("name", "应用名称", required=True),
     _c("unit", "应用单位"),
     _c("stage", "阶段", kind=ENUM, values=APP_STAGES, required=True),
-    _c("feasibility_report_on", "可行性报告日期", kind=DATE),
-    _c("launched_on", "上线日期", kind=DATE),
+    _c("feasibility_report_on", "可行性报告日期", kind=DATE, window=False),
+    _c("launched_on", "上线日期", kind=DATE, window=False),
 )))
 
 APP_INSPECTIONS = _register(Ledger("app_inspections", "应用巡检记录", ("应用巡检",), ("inspection_id",), (

@@ -14,12 +14,16 @@ import numpy as np
 import pandas as pd
 
 from . import ledgers as L
-from .cells import STR, Problems, as_text, convert, normalize_dtypes
-from .files import FatalInputError, read_table
+from . import xlsx as X
+from .cells import STR, DateWindow, Problems, Raw, as_text, convert, normalize_dtypes
+from .files import FatalInputError, read_table, shown_name
+from .stages import Clock
 from .headers import (
     HEADER_SEARCH_ROWS,
+    SUMMARY_WORDS,
     best_header_guess,
     declared_count,
+    export_time,
     find_header,
     guess_ledger,
     header_index,
@@ -47,6 +51,7 @@ class FileRecord:
     dropped_duplicate: int = 0
     warnings: int = 0
     notes: list[str] = field(default_factory=list)
+    exported_at: str | None = None  # export time written in the title rows (ISO), if any
 
     @property
     def dropped(self) -> int:
@@ -64,25 +69,38 @@ class ParsedFile:
     warnings: list[dict]
 
 
-def parse_file(path: Path, rel: str, ledger: L.Ledger | None, today: date | None = None) -> ParsedFile:
-    """Read one file into accepted rows, quarantine and warnings (no cross-file logic)."""
+_FORCED = {L.DATETIME: "datetime", L.DATE: "datetime", L.MONTH: "datetime", L.ID_NUMBER: "boolean",
+           L.INT: "float", L.FLOAT: "float"}
+_SUMMARY_CHARS = "[" + "".join(sorted({L.normalize_header(w)[0] for w in SUMMARY_WORDS})) + "]"
+
+
+def parse_file(path: Path, rel: str, ledger: L.Ledger | None, today: date | None = None,
+               window: DateWindow | None = None) -> ParsedFile:
+    """Read one file into accepted rows, quarantine and warnings (no cross-file logic).
+
+    ``window``: the dates the ledgers may hold (dates outside it are
+    quarantined or blanked, review 13.3); None checks nothing.
+    """
     today = today or date.today()
-    sheet, rows, notes = read_table(path, ledger)
+    clock = Clock()
+    sheet = read_table(path, ledger)
+    clock.lap("open, sniff, first rows, merged ranges")
+    rows = sheet.top
     if ledger is None:
         ledger, candidates = guess_ledger(rows)
         if ledger is None:
             raise Unassigned("表头同时符合多个台账: " + ", ".join(candidates) if candidates else "文件名与表头都无法对应任何台账")
-    rec = FileRecord(file=rel, ledger=ledger.name, sheet=sheet, notes=notes)
-    if not rows:
+    rec = FileRecord(file=rel, ledger=ledger.name, sheet=sheet.name, notes=sheet.notes)
+    if sheet.is_empty():
         return ParsedFile(rec, empty_frame(ledger), [], [])
     found = find_header(rows, ledger)
     if found is None:
         guess_row, headers = best_header_guess(rows, ledger)
         index = header_index(ledger)
-        have = set(m for m in map_headers(rows[guess_row], index) if m)
+        have = set(m for m in map_headers(rows[guess_row], index) if m) if guess_row < len(rows) else set()
         missing = [f"{c.zh}({c.name})" for c in ledger.required if c.name not in have]
         found_text = f"在第 {guess_row + 1} 行找到的表头: {', '.join(headers[:40])}" if headers else f"前 {HEADER_SEARCH_ROWS} 行中没有任何可识别的表头"
-        raise FatalInputError(f"{rel}: 缺少必填列 {', '.join(missing)}；{found_text}")
+        raise FatalInputError(f"{shown_name(rel)}: 缺少必填列 {', '.join(missing)}；{found_text}")
     h, mapped = found
     width = max(len(r) for r in rows)
     # A second header row (sub-headers under a merged banner): its cells name known columns.
@@ -99,6 +117,20 @@ def parse_file(path: Path, rel: str, ledger: L.Ledger | None, today: date | None
         data_start = h + 1
     rec.header_row = h + 1
     rec.title_rows = h
+    exported = export_time(rows[:h])
+    rec.exported_at = exported.isoformat(sep=" ") if exported else None
+    # The dtype each ledger column is read with (first occurrence of a header only).
+    forced, seen_cols = {}, set()
+    for i, m in enumerate(mapped):
+        if m and m not in seen_cols:
+            seen_cols.add(m)
+            kind = _FORCED.get(ledger.column(m).kind)
+            if kind:
+                forced[i] = kind
+    clock.lap("header match")
+    n, cols = sheet.body(data_start, forced)
+    clock = Clock()
+    width = max([width, *(j + 1 for j in cols)])
     # Column names: canonical where matched (first occurrence), else the header as written.
     names, seen = [], set()
     for i in range(width):
@@ -114,62 +146,75 @@ def parse_file(path: Path, rel: str, ledger: L.Ledger | None, today: date | None
             while label in names or label in seen:
                 label += "_"
             names.append(label)
-    body = [r if len(r) == width else list(r) + [""] * (width - len(r)) for r in rows[data_start:]]
-    rec.rows_read = len(body)
-    excel_rows = np.arange(data_start + 1, data_start + 1 + len(body))
-    cells = np.empty((len(body), width), dtype=object)
-    for j in range(width):  # column by column: numpy would otherwise look inside the values
-        cells[:, j] = [r[j] for r in body]
-    # Blank rows (whitespace-only text is empty too). A row with a usable key is not blank; only
-    # the others are checked cell by cell.
-    keyed = np.zeros(len(body), dtype=bool)
-    if key_pos is not None and len(body):
-        keyed = np.array([nonempty(v) for v in cells[:, key_pos]], dtype=bool)
-    blank = np.zeros(len(body), dtype=bool)
-    for i in np.flatnonzero(~keyed):
-        blank[i] = not any(nonempty(v) for v in body[i])
-    # A summary row's first filled cell is text such as 合计; only rows whose first cell is empty or text can be one.
-    first = cells[:, 0] if width else np.array([], dtype=object)
-    maybe = ~blank & np.array([v is None or isinstance(v, str) for v in first], dtype=bool)
-    summary = np.zeros(len(body), dtype=bool)
-    for i in np.flatnonzero(maybe):
-        summary[i] = is_summary_row(body[i])
+    columns = [cols[j] if j in cols else Raw.empty_column(n) for j in range(width)]
+    rec.rows_read = n
+    excel_rows = np.arange(data_start + 1, data_start + 1 + n)
+    # Blank rows (whitespace-only text is empty too) and summary rows (the first filled cell is text
+    # such as 合计), found column by column.
+    filled = np.zeros((width, n), dtype=bool)
+    for j, c in enumerate(columns):
+        filled[j] = ~c.empty()
+    blank = ~filled.any(axis=0) if width else np.ones(n, dtype=bool)
+    summary = np.zeros(n, dtype=bool)
+    first = filled.argmax(axis=0) if width else np.zeros(n, dtype=np.int64)
+    for j in np.unique(first[~blank]):
+        c = columns[j]
+        at = np.flatnonzero(~blank & (first == j) & (c.code == X.STR))
+        if not len(at):
+            continue
+        txt = c.text.iloc[at]
+        maybe = txt.str.contains(_SUMMARY_CHARS).fillna(False).to_numpy(dtype=bool)
+        for p, v in zip(at[maybe], txt[maybe]):
+            summary[p] = is_summary_row([v])
     rec.dropped_blank = int(blank.sum())
     rec.dropped_summary = int(summary.sum())
     keep = ~(blank | summary)
     for i in np.flatnonzero(summary):
-        declared = declared_count(body[i], key_pos)
+        declared = declared_count([c.value(int(i)) for c in columns], key_pos)
         actual = int(keep[:i].sum())
         if declared is not None and declared != actual:
             rec.notes.append(f"第 {excel_rows[i]} 行合计写 {declared} 条，实际读到 {actual} 条数据行")
-    kept = cells[keep]
-    raw = {name: pd.Series(kept[:, j], dtype=object) for j, name in enumerate(names)}
+    kept_idx = np.flatnonzero(keep)
+    whole = len(kept_idx) == n
+    raw = {name: (c if whole else c.take(kept_idx)) for name, c in zip(names, columns)}
     rows_no = excel_rows[keep]
-    problems = Problems(len(kept))
+    n_kept = len(kept_idx)
+    clock.lap("blank and summary rows")
+    problems = Problems(n_kept)
     out: dict[str, pd.Series] = {}
     for col in ledger.columns:
-        out[col.name] = convert(col, raw[col.name], problems, today) if col.name in raw else pd.Series(None, index=range(len(kept)), dtype=object)
+        if col.name in raw:
+            out[col.name] = convert(col, raw[col.name], problems, today, window)
+        else:
+            out[col.name] = pd.Series(None, index=range(n_kept), dtype=object)
     for extra in [c for c in names if c not in ledger._by_name]:
         out[extra] = as_text(raw[extra])
-    out[L.SRC_SHEET] = pd.Series(sheet, index=range(len(kept)), dtype=STR)
+    out[L.SRC_SHEET] = pd.Series(sheet.name, index=range(n_kept), dtype=STR)
     out[L.SRC_ROW] = pd.Series(rows_no.astype(np.int64))
     out = pd.DataFrame(out)
+    sheet_name = sheet.name
+    clock.lap("typing and validation")
 
     q_mask = problems.quarantined()
     quarantine = [
-        {"file": rel, "sheet": sheet, "row": int(rows_no[p]), "ledger": ledger.name, "reason": "；".join(problems.reasons[p])}
+        {"file": rel, "sheet": sheet_name, "row": int(rows_no[p]), "ledger": ledger.name, "reason": "；".join(problems.reasons[p])}
         for p in np.flatnonzero(q_mask)
     ]
     warnings = [
-        {"file": rel, "sheet": sheet, "row": int(rows_no[p]), "ledger": ledger.name, "column": c, "reason": r}
+        {"file": rel, "sheet": sheet_name, "row": int(rows_no[p]), "ledger": ledger.name, "column": c, "reason": r}
         for p, c, r in problems.warnings
         if not q_mask[p]
     ]
     # Duplicates inside one file: identical repeats dropped quietly; conflicting ones warned, the later wins.
     key = list(ledger.key)
-    valid = np.flatnonzero(~q_mask)
+    valid = ~q_mask
+    keys = out[key[0]] if len(key) == 1 else out[key]
     dup_key = np.zeros(len(out), dtype=bool)
-    dup_key[valid] = out.iloc[valid][key].duplicated(keep="last").to_numpy()
+    if valid.all():
+        dup_key = keys.duplicated(keep="last").to_numpy()
+    else:
+        dup_key[valid] = keys[valid].duplicated(keep="last").to_numpy()
+    valid = np.flatnonzero(valid)
     if dup_key.any():
         good = out.iloc[valid]
         content = [c for c in good.columns if c not in (L.SRC_SHEET, L.SRC_ROW)]
@@ -181,7 +226,7 @@ def parse_file(path: Path, rel: str, ledger: L.Ledger | None, today: date | None
             later = good.loc[good.index > idx]
             later = later[(later[key] == out.loc[idx, key]).all(axis=1)]
             warnings.append({
-                "file": rel, "sheet": sheet, "row": int(out.at[idx, L.SRC_ROW]), "ledger": ledger.name, "column": ",".join(key),
+                "file": rel, "sheet": sheet_name, "row": int(out.at[idx, L.SRC_ROW]), "ledger": ledger.name, "column": ",".join(key),
                 "reason": f"同一文件内主键重复且内容不同，以第 {int(later[L.SRC_ROW].iloc[-1])} 行为准",
             })
         rec.dropped_duplicate = int(dup_key.sum())
@@ -190,13 +235,22 @@ def parse_file(path: Path, rel: str, ledger: L.Ledger | None, today: date | None
     rec.quarantined = int(q_mask.sum())
     rec.accepted = len(good)
     rec.warnings = len(warnings)
-    return ParsedFile(rec, normalize_dtypes(good, ledger), quarantine, warnings)
+    clock.lap("duplicates within a file")
+    frame = normalize_dtypes(good, ledger)
+    clock.lap("typing and validation")
+    return ParsedFile(rec, frame, quarantine, warnings)
 
 
 class Unassigned(Exception):
     """A file no ledger can claim (listed as ignored)."""
 
 
+_EMPTY: dict[str, pd.DataFrame] = {}
+
+
 def empty_frame(ledger: L.Ledger) -> pd.DataFrame:
-    cols = [c.name for c in ledger.columns] + [L.SRC_SHEET, L.SRC_ROW]
-    return normalize_dtypes(pd.DataFrame({c: pd.Series(dtype=object) for c in cols}), ledger)
+    """A ledger's frame with no rows (every column, with its dtype)."""
+    if ledger.name not in _EMPTY:
+        cols = [c.name for c in ledger.columns] + [L.SRC_SHEET, L.SRC_ROW]
+        _EMPTY[ledger.name] = normalize_dtypes(pd.DataFrame({c: pd.Series(dtype=object) for c in cols}), ledger)
+    return _EMPTY[ledger.name].copy()

@@ -132,6 +132,13 @@ def score_chart(card: pd.DataFrame) -> plt.Figure:
     return fig
 
 
+RANKING_PARTS = (
+    ("排名", "银行", "综合得分（区间）", "在用网点", "工单（件）", "投诉（件）", "投诉/网点", "年度未检查网点"),
+    ("排名", "银行", "现场检查（次）", "检查平均分（区间）", "整改率（区间）"),
+    ("排名", "银行", "电话巡检（次）", "接通率（区间）", "口径正确率（区间）"),
+)
+
+
 def bank_scorecard_section(ctx: ReportContext) -> Fragment:
     """Quarterly/annual report section: the banks' outlet assessment (ranking, items, bottom outlets)."""
     ds = ctx.ds
@@ -141,7 +148,12 @@ def bank_scorecard_section(ctx: ReportContext) -> Fragment:
     parts = [f'<p class="note">{html.escape(weights_note(ds.settings.bank_weights))}</p>']
     if card["score"].notna().any():
         parts.append(figure_html(score_chart(card), "各银行综合得分及区间"))
-    parts.append(html_table(ranking_table(card), right=RANKING_RIGHT, cls="banks"))
+    table = ranking_table(card)
+    for columns in RANKING_PARTS:  # tables of the same banks in the same order, each narrow enough for the A4 text block
+        parts.append(html_table(table[list(columns)], right=tuple(c for c in columns if c in RANKING_RIGHT), cls="banks"))
+    notes = [f"{b}：{n}" for b, n in zip(table["银行"], table["说明"]) if isinstance(n, str) and n]
+    if notes:
+        parts.append("<p>说明：" + html.escape("；".join(notes)) + "。</p>")
     parts.append("<p>现场检查分项平均分（0–100）：</p>")
     parts.append(html_table(items_table(card), right=("现场检查（次）", *SCORE_ITEMS.values())))
     bottom = bottom_table(detail)

@@ -72,7 +72,9 @@ class Workbook:
     NUMBER_FORMATS = {"int": "#,##0", "float": "#,##0.00", "float1": "#,##0.0", "yuan": "#,##0.00", "pct": "0.00%", "pct0": "0%", "id": "0",
                       "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm:ss"}
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, scrub: bool = True) -> None:
+        """``scrub=False`` only for a workbook meant to hold personal data as read (the handover's 内部资料)."""
+        self.scrub = scrub
         self.book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
                                                     "strings_to_urls": False, "strings_to_numbers": False})
         self.book.set_properties({"title": path.stem, "created": datetime(2000, 1, 1)})
@@ -96,14 +98,15 @@ class Workbook:
         col_kinds = [given.get(c) if isinstance(given.get(c), str) else "id" if c == "行号" else self._kind(frame[c], c in percent) for c in cols]
         row_kinds = {j: given[c] for j, c in enumerate(cols) if isinstance(given.get(c), list)}
         for j, c in enumerate(cols):
-            ws.write_string(0, j, safe_text(scrub_text(str(c))), self.header)
+            ws.write_string(0, j, safe_text(scrub_text(str(c)) if self.scrub else str(c)), self.header)
             width = (widths or {}).get(c) or min(max(8, _display_width(str(c)) + 2, _sample_width(frame[c])), 60)
             options = {"hidden": True} if c in hidden else None
             ws.set_column(j, j, width, self.formats.get(col_kinds[j]), options)
         ws.freeze_panes(1, 0)
         if len(cols):
             ws.autofilter(0, 0, max(len(frame), 1), len(cols) - 1)
-        columns = [_scrubbed(frame[c].to_numpy(dtype=object)) for c in cols]  # every text, whatever its column
+        columns = [_scrubbed(frame[c].to_numpy(dtype=object)) if self.scrub else frame[c].to_numpy(dtype=object)
+                   for c in cols]  # every text, whatever its column
         for i in range(len(frame)):
             for j, kind in enumerate(col_kinds):
                 self._write(ws, i + 1, j, columns[j][i], row_kinds[j][i] if j in row_kinds else kind)

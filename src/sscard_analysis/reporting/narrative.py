@@ -211,21 +211,21 @@ def dissatisfaction(ctx: ReportContext) -> Fragment:
     return fragment(*parts)
 
 
-TICKET_METRICS = ("on_time", "satisfaction")
-OUTLET_METRICS = ("complaints_per_outlet", "inspection_score", "answer_rate")
+# One table per group, narrow enough for the A4 text block: ticket rates, complaints per outlet, checks of outlets.
+RANKING_GROUPS = (("on_time", "satisfaction"), ("complaints_per_outlet",), ("inspection_score", "answer_rate"))
 PER_100 = {"complaints_per_outlet": "每百网点有效投诉"}  # shown per 100 outlets: per outlet the figures are all 0.00x
 COUNT_LABELS = {"on_time": "到期件数", "satisfaction": "参评件数", "inspection_score": "检查次数", "answer_rate": "巡检次数"}
 
 
 def ranking_tables(m: pd.DataFrame, unit: str) -> list[pd.DataFrame]:
-    """The ranking tables of one unit kind from ``analysis.rankings.unit_metrics``: ticket rates, then outlet metrics.
+    """The ranking tables of one unit kind from ``analysis.rankings.unit_metrics``, one per :data:`RANKING_GROUPS`.
 
     Each metric has a ``数值［95%区间］`` column (:func:`ranking_cell`) and a
     名次 column; rows in rank order of the table's first ranked metric,
     ``（未填）`` last.
     """
     out = []
-    for group in (TICKET_METRICS, OUTLET_METRICS):
+    for group in RANKING_GROUPS:
         metrics = [k for k in group if k in set(m["metric"])]
         if not metrics:
             continue
@@ -306,8 +306,11 @@ def bank_ranking(ctx: ReportContext) -> Fragment:
 def late_tickets(ctx: ReportContext, limit: int = 30) -> Fragment:
     """逾期与超时工单: each late 12345 ticket with how late (days, working days) and its category; a summary by category."""
     df = late_data(ctx)
-    n_od, n_late = int((df["state"] == _backlog.OVERDUE).sum()), int((df["state"] == _backlog.CLOSED_LATE).sum())
-    counts = f"<p>截至统计时点逾期未办结 {n_od} 件；本期到期、超时办结 {n_late} 件。</p>"
+    overdue = df["state"] == _backlog.OVERDUE
+    n_od, n_late = int(overdue.sum()), int((df["state"] == _backlog.CLOSED_LATE).sum())
+    n_od_here = int((overdue & df["due_in_period"].astype(bool)).sum())
+    counts = (f"<p>截至统计时点逾期未办结 {n_od} 件（其中本期到期 {n_od_here} 件）；本期到期、超时办结 {n_late} 件。"
+              f"本期到期未按时办结合计 {n_od_here + n_late} 件。</p>")
     if df.empty:
         return fragment(counts)
     summary = _backlog.late_summary(df)
@@ -317,11 +320,11 @@ def late_tickets(ctx: ReportContext, limit: int = 30) -> Fragment:
                         right=("件数", "平均超时（天）", "最长超时（天）"))]
     shown = df.head(limit)
     parts.append(html_table(pd.DataFrame({
-        "工单编号": shown["ticket_id"], "状态": shown["state"], "业务类别": shown["category"], "所属区": shown["district"],
+        "工单编号": shown["ticket_id"], "状态": shown["state"], "业务类别": shown["category"],
         "办理时限": shown["due_at"].dt.strftime("%m-%d %H:%M"), "办结时间": shown["closed_at"].dt.strftime("%m-%d %H:%M").fillna("未办结"),
-        "超时（天）": shown["late_days"].map(lambda v: f"{v:.1f}"), "超时（工作日）": shown["late_workdays"],
+        "超时天数": shown["late_days"].map(lambda v: f"{v:.1f}"), "超时工作日": shown["late_workdays"],
         "经办人": shown["handler"], "诉求摘要（已脱敏）": shown["summary"],
-    }), right=("超时（天）", "超时（工作日）")))
+    }), right=("超时天数", "超时工作日"), cls="late"))
     if len(df) > limit:
         parts.append(f'<p class="note">另有 {len(df) - limit} 件未列出。</p>')
     parts.append('<p class="note">超时天数自办理时限起算至办结时间（未办结的至统计时点）；超时工作日为办理时限次日至办结日（或统计时点当日）的工作日数。</p>')

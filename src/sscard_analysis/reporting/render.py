@@ -245,6 +245,7 @@ th, td { border: 1px solid #c9d3e0; padding: 2px 4px; vertical-align: top; }
 .nw { white-space: nowrap; }
 td.num { text-align: right; white-space: nowrap; }
 td.status, td.date { white-space: nowrap; }
+table.late th { white-space: nowrap; }
 table.indicators { font-size: 8pt; }
 table.indicators th, table.indicators td { padding: 2px 3px; }
 table.indicators td.num { white-space: normal; }

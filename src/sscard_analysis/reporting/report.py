@@ -16,16 +16,11 @@ import pandas as pd
 
 from ..analysis.stats import change_test, wilson_interval
 from ..dates.periods import parse_period
-from ..ingest.ledgers import HOTLINE, LEDGERS
+from ..ingest.ledgers import HOTLINE
 from ..measures.activity import in_period
 from ..measures.documents import lateness, task_stages
-from ..measures.hotline import (
-    as_at,
-    counted,
-    overdue_open,
-)
 from ..measures.staffing import roster_check
-from ..privacy import mask_person, scrub_series, scrub_text
+from ..privacy import scrub_text
 from . import charts
 from .context import ReportContext, build_context, period_title, received_in
 from .formatting import (
@@ -117,8 +112,9 @@ HEADLINE = [
 ]
 
 
-def headline(ctx: ReportContext) -> Fragment:
-    """综述 on page 1: the headline figures with the change from the previous period; each cell carries its KPI key."""
+def headline(ctx: ReportContext, summary: str = "") -> Fragment:
+    """综述 on page 1: the summary paragraph (``narrative.overview``), then the headline figures with the change
+    from the previous period; each cell carries its KPI key."""
     rows = []
     for key, label, how in HEADLINE:
         cur = kpi_value(ctx.kpis, key)
@@ -126,7 +122,7 @@ def headline(ctx: ReportContext) -> Fragment:
         rows.append(f'<tr><td>{label}</td><td class="num" data-key="{key}">{format_kpi(cur, how)}</td>'
                     f'<td class="num">{"—" if prev is None else format_kpi(prev, how)}</td><td class="num">{_change(cur, prev, how)}</td></tr>')
     before = "" if ctx.previous else '<p class="note">服务期开始前没有可比的上期。</p>'
-    return fragment('<h2 class="unnumbered">综述</h2>',
+    return fragment('<h2 class="unnumbered">综述</h2>', summary,
                     '<table class="headline"><thead><tr><th>指标</th><th>本期</th><th>上期</th><th>变化</th></tr></thead><tbody>',
                     *rows, "</tbody></table>", before)
 
@@ -242,53 +238,10 @@ def rates_with_intervals(ctx: ReportContext) -> Fragment:
     return fragment(html_table(pd.DataFrame(rows), right=("分子", "分母", "本期", "上期", "变化检验p值")), note)
 
 
-def late_tickets(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(open past their deadline at the cut-off, closed late in the period): hotline tickets, no personal data.
-
-    The first list holds every ticket open at the cut-off whose deadline is at
-    or before it (``hotline.overdue_open``), its column 到期 saying whether it
-    was due in the period (本期) or before (此前); the second, tickets due in
-    the period and closed late. So tickets_due − closed_on_time = the 本期
-    rows of the first list + the second list (DATA_CONTRACT 3), and the weeks
-    of a month add up to the month.
-    """
-    seen = as_at(ctx.tickets, ctx.period.as_of)
-    hot = seen[seen["channel"] == HOTLINE]
-    od = overdue_open(hot, ctx.period.as_of).sort_values(["due_at", "ticket_id"])
-    t = counted(hot)
-    late = t[(t["due_at"] >= ctx.period.start_dt) & (t["due_at"] <= ctx.period.end_dt) & t["closed_at"].notna() & (t["closed_at"] > t["due_at"])]
-    in_period = (od["due_at"] >= ctx.period.start_dt) & (od["due_at"] <= ctx.period.end_dt)
-    return (_ticket_list(od).assign(到期=np.where(in_period, "本期", "此前")),
-            _ticket_list(late.sort_values(["due_at", "ticket_id"])).assign(到期="本期"))
 
 
-def _ticket_list(frame: pd.DataFrame) -> pd.DataFrame:
-    summary = scrub_series(frame["content"].astype(object), frame["citizen_name"].astype(object)).str.slice(0, 40)
-    return pd.DataFrame({
-        "工单编号": frame["ticket_id"].astype(str), "类型": frame["ticket_type"].astype(str), "业务类别": frame["category"].astype(object),
-        "所属区": frame["district"].astype(object), "受理时间": frame["received_at"], "办理时限": frame["due_at"],
-        "办结时间": frame["closed_at"], "经办人": frame["handler"].map(mask_person).astype(object), "诉求摘要（已脱敏）": summary.values,
-    })
 
 
-def overdue_tickets(ctx: ReportContext, limit: int = 30) -> Fragment:
-    """Hotline tickets open past their deadline at the cut-off, and those closed late in the period (no personal data),
-    with the line that reconciles them with the on-time rate."""
-    h = ctx.kpis["hotline"]
-    overdue, late = late_tickets(ctx)
-    due_open = int((overdue["到期"] == "本期").sum())
-    parts = [f'<p class="note">本期到期 {h["tickets_due"]:,} 件，按时办结 {h["closed_on_time"]:,} 件，未按时 {h["tickets_due"] - h["closed_on_time"]:,} 件'
-             f"＝本期到期仍未办结 {due_open:,} 件 ＋ 超时办结 {len(late):,} 件；此外此前到期仍未办结 {len(overdue) - due_open:,} 件。</p>"]
-    for title, frame in (("逾期未办结", overdue), ("超时办结", late)):
-        if frame.empty:
-            parts.append(f"<p>{title}：无。</p>")
-            continue
-        show = frame.head(limit).assign(
-            受理时间=lambda f: f["受理时间"].dt.strftime("%m-%d %H:%M"), 办理时限=lambda f: f["办理时限"].dt.strftime("%m-%d %H:%M"),
-            办结时间=lambda f: f["办结时间"].dt.strftime("%m-%d %H:%M").fillna("未办结"))
-        more = f'<p class="note">另有 {len(frame) - limit} 件，见 Excel 附表“逾期与超时工单”。</p>' if len(frame) > limit else ""
-        parts.append(f'<p class="lead">{title}：{len(frame)} 件。</p>' + html_table(show) + more)
-    return fragment(*parts)
 
 
 def outlet_section(ctx: ReportContext) -> Fragment:
@@ -435,54 +388,8 @@ def penalties_section(ctx: ReportContext) -> Fragment:
     return fragment(*parts)
 
 
-def problems_and_suggestions(ctx: ReportContext) -> Fragment:
-    """Problems found and suggestions, drafted from the data by explicit rules (for the analyst to edit)."""
-    items = draft_findings(ctx)
-    if not items:
-        return fragment("<p>本期未发现需要特别说明的问题。</p>")
-    return fragment("<ol class='findings'>" + "".join(f"<li><strong>{html.escape(p)}</strong><br/>建议：{html.escape(s)}</li>" for p, s in items) + "</ol>")
 
 
-def draft_findings(ctx: ReportContext) -> list[tuple[str, str]]:
-    """(problem, suggestion) pairs from explicit rules on the period's data."""
-    k, out = ctx.kpis, []
-    h = k["hotline"]
-    if h["on_time_rate"] is not None and h["on_time_rate"] < 1:
-        n = h["tickets_due"] - h["closed_on_time"]
-        out.append((f"12345热线有 {n} 件工单未按时办结，按时办结率 {fmt_pct(h['on_time_rate'])}，未达到100%的合同目标。",
-                    "逐件核查超时原因，对临近时限工单实行每日预警和专人督办。"))
-    if h["satisfaction_rate"] is not None and h["satisfaction_rate"] <= 0.9:
-        out.append((f"12345热线满意率 {fmt_pct(h['satisfaction_rate'])}，未高于90%。", "对不满意工单逐件回访分析，符合条件的及时申诉。"))
-    if h["overdue_open"]:
-        out.append((f"截至统计时点有 {h['overdue_open']} 件12345工单逾期未办结。", "立即督办，当日内办结或报备延期。"))
-    rec, prev = received_in(ctx), (received_in(ctx, ctx.previous) if ctx.previous else None)
-    if prev is not None and len(prev):
-        cur_c, prev_c = rec["category"].value_counts(), prev["category"].value_counts()
-        for cat, n in cur_c.items():
-            before = int(prev_c.get(cat, 0))
-            cat = clip(str(cat), 40)
-            if n >= 30 and before and n >= 1.5 * before:
-                out.append((f"“{cat}”类工单 {n:,} 件，较上期 {before:,} 件上升 {(n / before - 1) * 100:.0f}%。",
-                            f"分析“{cat}”类诉求集中的原因（系统、政策或网点），更新知识库口径并向相关银行或单位通报。"))
-    if ctx.ds.has("outlet_inspections") and ctx.ds.has("outlets"):
-        ins = in_period(ctx.ds["outlet_inspections"], "inspected_on", ctx.period).merge(ctx.ds["outlets"][["outlet_id", "bank"]], on="outlet_id", how="left")
-        failing = ins[(ins["rectified"] == False) | (ins[["score_environment", "score_management", "score_security", "score_conduct", "score_knowledge"]].min(axis=1) < 60)]  # noqa: E712
-        for bank, n in failing["bank"].value_counts().items():
-            bank = clip(str(bank), 40)
-            if n >= 3:
-                out.append((f"{bank}有 {n} 次现场检查发现问题未整改或单项低于60分。", f"向{bank}发函督促整改，并在下期复查相关网点。"))
-    for code, i in k["indicators"].items():
-        if i["status"] == "at_risk" and i["pace_target"] - i["value"] >= 1:  # at least one whole item behind
-            out.append((f"{code} {i['name']}累计 {i['value']:,.0f}，低于当前应完成进度 {i['pace_target']:,.1f}（年度目标 {i['target']:,.0f}）。",
-                        "调整后续排期，按剩余时间分解到每周并跟踪。"))
-        elif i["status"] == "missed" and code not in ("A1", "A2"):
-            out.append((f"{code} {i['name']}未达标。", "查明原因并制定整改措施，避免按3.1(1)扣减违约金。"))
-    d = k["documents"]
-    if d["late"]:
-        out.append((f"本期有 {d['late']} 件次办文超过表2时限，超时 {d['late_days']} 天。", "对办文实行到期前一日提醒；确有困难的稿件提前报备延期。"))
-    for f in k.get("flags", []):
-        out.append((f"{f['flag']}：{f['basis']}。", "按合同条款要求及时处理并留存记录。"))
-    return out
 
 
 IGNORED_SHOWN = 20
@@ -525,25 +432,3 @@ def work_summary(ctx: ReportContext) -> Fragment:
         f"内部培训 {t['internal']} 次、外部培训 {t['external']} 次、宣讲 {t['outreach']} 次；编写培训材料、推文和活动简讯 {pub['articles']} 篇，"
         f"印制宣传资料 {pub['copies_printed']:,} 份；服务指引检查 {k['guide_checks']['count']:,} 次；接收办文需求 {k['documents']['requested']} 件。</p>"
     )
-
-
-def hot_issues(ctx: ReportContext, top: int = 5) -> Fragment:
-    """The most frequent categories of complaints (投诉) and help requests, with a scrubbed example each."""
-    rec = received_in(ctx)
-    rec = rec[rec["ticket_type"].isin(["投诉", "求助", "举报"])]
-    if rec.empty:
-        return fragment("<p>本期无投诉、求助类工单。</p>")
-    rows = []
-    for cat, g in rec.groupby(rec["category"].astype(object).fillna("（未分类）")):
-        example = scrub_series(g["content"].astype(object).head(1), g["citizen_name"].astype(object).head(1)).iloc[0][:60]
-        rows.append({"业务类别": cat, "件数": len(g), "其中投诉": int((g["ticket_type"] == "投诉").sum()), "典型诉求（已脱敏）": example})
-    df = unfilled_last(pd.DataFrame(rows).sort_values("件数", ascending=False, kind="stable"), "业务类别")
-    unfilled = df[df["业务类别"].str.startswith("（未")]
-    df = pd.concat([df[~df["业务类别"].str.startswith("（未")].head(top - len(unfilled)), unfilled])
-    return fragment(html_table(df, right=("件数", "其中投诉"), cls="ranking"))
-
-
-def _zh_headers(ledger: str) -> dict[str, str]:
-    return {c.name: c.zh for c in LEDGERS[ledger].columns} | {"_file": "来源文件", "_row": "行号"}
-
-

@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import re
+import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -497,7 +499,41 @@ def write_docx(page: str, out: Path, title: str = "", author: str = "") -> None:
     if first is not None:
         first.getparent().remove(first)
     _walk(doc, body if body is not None else root)
+    save_docx(doc, out, title=title, author=author)
+
+
+ZIP_EPOCH = datetime(1980, 1, 1)  # the earliest time a zip entry can carry
+FIXED_TIME = datetime(2000, 1, 1)  # document properties of a file that must depend on its content only
+
+
+def zip_stamp(when: datetime | None) -> tuple[int, int, int, int, int, int]:
+    """A zip entry time for ``when`` (not before 1980, even seconds)."""
+    w = max(when or ZIP_EPOCH, ZIP_EPOCH)
+    return (w.year, w.month, w.day, w.hour, w.minute, w.second - w.second % 2)
+
+
+def save_docx(doc, out: Path, title: str = "", author: str = "", when: datetime | None = None) -> None:
+    """Save a python-docx Document reproducibly: the same content gives the same bytes.
+
+    The core properties (created, modified, last printed) are ``when`` (default
+    2000-01-01) and every zip entry carries that time (python-docx stamps entries
+    with the current time), so rebuilding a report or a package changes no file
+    whose content did not change.
+    """
+    when = when or FIXED_TIME
     cp = doc.core_properties
     cp.title, cp.author, cp.last_modified_by, cp.comments = title, author, author, ""
-    cp.created = cp.modified = datetime(2000, 1, 1)
-    doc.save(str(out))
+    cp.created = cp.modified = cp.last_printed = when
+    cp.revision = 1
+    buf = io.BytesIO()
+    doc.save(buf)
+    stamp = zip_stamp(when)
+    tmp = Path(out).with_name(Path(out).name + ".tmp")
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, stamp)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.create_system = 3
+            entry.external_attr = 0o100644 << 16
+            dst.writestr(entry, src.read(info))
+    os.replace(tmp, out)

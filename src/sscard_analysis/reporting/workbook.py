@@ -18,7 +18,8 @@ from ..measures.documents import lateness, task_stages
 from .context import ReportContext, received_in
 from .excel import masked
 from .formatting import STATUS_ZH, kpi_value
-from .report import HEADLINE, late_tickets
+from .narrative import late_data
+from .report import HEADLINE
 from .tables import PENALTY_RULES, breakdown_frame, indicator_text, penalty_summary, quarantine_zh
 
 Sheet = tuple[str, pd.DataFrame, tuple[str, ...], dict]
@@ -101,8 +102,12 @@ def excel_sheets(ctx: ReportContext) -> list[tuple[str, pd.DataFrame, tuple[str,
     dq = dq[dq["files"] > 0].drop(columns=["ledger"]).rename(columns={
         "files": "文件数", "rows_read": "读入行", "accepted": "接收", "quarantined": "隔离", "dropped_blank": "剔除空行",
         "dropped_summary": "剔除合计行", "dropped_duplicate": "剔除重复", "warnings": "警告"})
-    overdue, late = late_tickets(ctx)
-    late_list = pd.concat([overdue.assign(情况="逾期未办结"), late.assign(情况="超时办结")], ignore_index=True)
+    lt = late_data(ctx)
+    late_list = pd.DataFrame({
+        "工单编号": lt["ticket_id"], "情况": lt["state"], "到期": lt["due_in_period"].map({True: "本期", False: "此前"}),
+        "诉求类型": lt["ticket_type"], "业务类别": lt["category"], "所属区": lt["district"], "涉及银行": lt["bank"],
+        "受理时间": lt["received_at"], "办理时限": lt["due_at"], "办结时间": lt["closed_at"], "超时天数": lt["late_days"],
+        "超时工作日": lt["late_workdays"], "经办人": lt["handler"], "诉求摘要（已脱敏）": lt["summary"]})
     ledgers = []
     for name, date_col, title in (("outlet_inspections", "inspected_on", "网点检查明细"), ("phone_checks", "checked_at", "电话巡检明细")):
         if ctx.ds.has(name):
