@@ -69,10 +69,17 @@ def test_deadlines_the_calendar_cannot_know_do_not_block_the_others(cal):
     assert cal.due_after(start, pd.Series([5, 1, 1, 1])).iloc[1] == pd.Timestamp("2026-12-31 23:59:59")
 
 
-def test_calendar_years_must_continue_the_known_years():
-    # 2028 without 2027 would let a deadline skip a whole year of unknown days
-    with pytest.raises(CalendarError, match="缺少 2027 年"):
-        calendar_for(Settings(calendar_years=(2028,)))
+def test_nothing_is_counted_across_a_year_nobody_described():
+    # [calendar] years = [2041] after a package that ends in 2026: 2027–2040 are unknown, not empty
+    cal = calendar_for(Settings(start=date(2041, 6, 1), calendar_years=(2041,)))
+    assert cal.describe() == "2004–2026、2041" and cal.covers(2041) and not cal.covers(2030)
+    assert cal.add_workdays(date(2041, 6, 4), 1) == date(2041, 6, 5)  # inside 2041: weekdays work
+    with pytest.raises(CalendarError, match="加入 2027 年"):
+        cal.add_workdays(date(2026, 12, 31), 1)  # the next working day would be in 2041
+    due = cal.due_after(pd.Series(pd.to_datetime(["2026-12-31 09:00", "2041-06-04 09:00"])), pd.Series([1, 1]))
+    assert pd.isna(due.iloc[0]) and due.iloc[1] == pd.Timestamp("2041-06-05 23:59:59")
+    with pytest.raises(CalendarError, match="加入 2027 年"):
+        cal.workdays_in(date(2026, 12, 1), date(2041, 1, 31))
 
 
 def test_override_adds_next_year():

@@ -220,12 +220,14 @@ def test_a_report_over_its_time_limit_is_stopped_and_the_rest_go_on(published, t
     data, _ = published
     out = tmp_path / "reports"
     monkeypatch.setenv("SSCARD_REPORT_NOTEBOOKS", str(_slow_templates(tmp_path, 600)))
+    before = _children(os.getpid())  # e.g. kernels other test modules keep
     started = time.monotonic()
     r = run_due(data, out, today=TODAY, progress=False, time_limit_s=8)
     assert time.monotonic() - started < 60
     assert r["done"] == [] and [k for k, _ in r["failed"]] == BOTH
     assert all(msg == "超过时限 8 秒，已停止（sscard.toml [report] time_limit_minutes）" for _, msg in r["failed"])
-    assert not [p for p in _children(os.getpid()) if _alive(p)]  # no worker or kernel left
+    left = [p for p in _children(os.getpid()) - before if _alive(p)]
+    assert not left, [Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ")[:200] for p in left]  # no worker or kernel left
     assert not list(out.rglob("*.pdf")) and not list(out.glob(".tmp-*"))
     with exclusive(out) as notes:
         assert notes == []

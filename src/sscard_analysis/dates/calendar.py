@@ -46,10 +46,10 @@ class WorkCalendar:
     def __init__(self, holidays=(), workdays=(), extra_years=()) -> None:
         lo, hi = _package_years()
         self.years = sorted(set(range(lo, hi + 1)) | set(extra_years))
-        gaps = sorted(set(range(self.years[0], self.years[-1] + 1)) - set(self.years))
-        if gaps:
-            raise CalendarError(f"工作日历缺少 {'、'.join(map(str, gaps))} 年：[calendar] years 须与已知年份（{lo}–{hi}）连续；"
-                                + ADD_YEAR.format(year=gaps[0]))
+        self._year_set = set(self.years)
+        # Years between known ones that nobody described (years = [2041] after a package ending in 2026):
+        # no working day is known there, so nothing may be counted across them.
+        self._gaps = sorted(set(range(self.years[0], self.years[-1] + 1)) - self._year_set)
         self._holidays = set(holidays)
         self._workdays = set(workdays)
         days = pd.date_range(date(self.years[0], 1, 1), date(self.years[-1], 12, 31), freq="D")
@@ -69,13 +69,23 @@ class WorkCalendar:
 
     def covers(self, year: int) -> bool:
         """Whether the calendar knows the working days of ``year``."""
-        return self.years[0] <= year <= self.years[-1]
+        return year in self._year_set
 
-    def _check(self, d: date) -> None:
-        if not self.covers(d.year):
-            raise CalendarError(
-                f"{d.isoformat()}: 工作日历只有 {self.years[0]}–{self.years[-1]} 年的安排；" + ADD_YEAR.format(year=d.year)
-            )
+    def describe(self) -> str:
+        """The known years as ranges: ``2004–2026``, ``2004–2026、2041``."""
+        runs, start = [], self.years[0]
+        for a, b in zip(self.years, self.years[1:] + [None]):
+            if b != a + 1:
+                runs.append(str(start) if start == a else f"{start}–{a}")
+                start = b
+        return "、".join(runs)
+
+    def _check(self, d: date, until: date | None = None) -> None:
+        """CalendarError naming the first year of [d, until] the calendar does not know."""
+        for year in range(d.year, (until or d).year + 1):
+            if not self.covers(year):
+                where = d.isoformat() if until is None else f"{d.isoformat()} 至 {until.isoformat()}"
+                raise CalendarError(f"{where}: 工作日历只有 {self.describe()} 年的安排；" + ADD_YEAR.format(year=year))
 
     def is_workday(self, d: date) -> bool:
         """Whether ``d`` is a working day (adjusted working weekends count)."""
@@ -92,7 +102,7 @@ class WorkCalendar:
                 f"{d.isoformat()} 之后第 {n} 个工作日超出工作日历（只到 {self.years[-1]}-12-31）；" + ADD_YEAR.format(year=self.years[-1] + 1)
             )
         result = self._workday_ordinals[idx].astype("datetime64[D]").astype(date)
-        self._check(result)
+        self._check(d, result)  # no unknown year skipped on the way
         return result
 
     def due_after(self, start: pd.Series, days: pd.Series) -> pd.Series:
@@ -100,7 +110,8 @@ class WorkCalendar:
 
         ``start`` is a datetime Series; NaT or missing ``days`` give NaT. A
         deadline the calendar cannot know is NaT as well: a start outside the
-        known years, or a deadline past the last known day. Such a deadline
+        known years, a deadline past the last known day, or one counted
+        across a year nobody described. Such a deadline
         lies outside every period the calendar covers (a period is only
         computed when the calendar covers it, :func:`..periods.check_period`),
         so no covered period counts it as due or overdue; one ticket dated far
@@ -109,8 +120,7 @@ class WorkCalendar:
         out = pd.Series(pd.NaT, index=start.index, dtype="datetime64[ns]")
         ok = start.notna() & days.notna()
         if ok.any():
-            years = start.dt.year
-            ok &= (years >= self.years[0]) & (years <= self.years[-1])
+            ok &= start.dt.year.isin(self.years)
         if not ok.any():
             return out
         d = start[ok].dt.normalize().values.astype("datetime64[D]")
@@ -118,6 +128,10 @@ class WorkCalendar:
         idx = np.searchsorted(self._workday_ordinals, ordinals, side="right") + days[ok].to_numpy(dtype=np.int64) - 1
         known = idx < len(self._workday_ordinals)
         due = self._workday_ordinals[np.minimum(idx, len(self._workday_ordinals) - 1)].astype("datetime64[D]").astype("datetime64[ns]")
+        if self._gaps:
+            first, last = pd.DatetimeIndex(d).year.to_numpy(), pd.DatetimeIndex(due).year.to_numpy()
+            for gap in self._gaps:
+                known &= ~((first <= gap) & (last >= gap))
         values = np.where(known, due + np.timedelta64(86399, "s"), np.datetime64("NaT"))
         out[ok] = values
         return out
@@ -126,8 +140,7 @@ class WorkCalendar:
         """Number of working days in [first, last] (0 when last < first)."""
         if last < first:
             return 0
-        self._check(first)
-        self._check(last)
+        self._check(first, last)
         a = np.datetime64(first, "D").astype(np.int64)
         b = np.datetime64(last, "D").astype(np.int64)
         return int(np.searchsorted(self._workday_ordinals, b, side="right") - np.searchsorted(self._workday_ordinals, a, side="left"))
@@ -136,8 +149,7 @@ class WorkCalendar:
         """The working days in [first, last]."""
         if last < first:
             return []
-        self._check(first)
-        self._check(last)
+        self._check(first, last)
         a = np.datetime64(first, "D").astype(np.int64)
         b = np.datetime64(last, "D").astype(np.int64)
         lo = np.searchsorted(self._workday_ordinals, a, side="left")

@@ -243,7 +243,7 @@ def check_period(period: Period, settings: Settings, kind: str | None = None) ->
     last = min(period.end, period.as_of.date())
     for year in range(period.start.year, last.year + 1):
         if not cal.covers(year):
-            raise CalendarError(f"{period.label}: 工作日历只有 {cal.years[0]}–{cal.years[-1]} 年的安排；" + ADD_YEAR.format(year=year))
+            raise CalendarError(f"{period.label}: 工作日历只有 {cal.describe()} 年的安排；" + ADD_YEAR.format(year=year))
     service = f"服务期 {settings.start} 至 {settings.end}"
     if period.end < settings.start or period.start > settings.end:
         return [f"期间 {period.label}（{period.start} 至 {period.end}）不在{service} 内，合同指标不适用"]
