@@ -38,7 +38,7 @@ from .slices import UNFILLED, labelled, select
 
 KEY_ENV = "SSCARD_CITIZEN_KEY_FILE"
 KEY_FILE = INTERIM_DIR / "citizen_key"
-DEFAULT_WINDOW_DAYS = 30
+DEFAULT_WINDOW_DAYS = 15
 """Two tickets of the same citizen and category at most this many calendar days apart are one matter (a reading:
 the contract gives no figure; 12345 centres use 15 to 30 days)."""
 

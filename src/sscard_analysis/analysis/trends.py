@@ -157,6 +157,19 @@ def day_types(days: pd.DatetimeIndex, cal: WorkCalendar) -> pd.Series:
     return pd.Series(out, index=days)
 
 
+MONTH_END_WORKDAYS = 3
+
+
+def _month_complete(days: pd.DatetimeIndex) -> np.ndarray:
+    """Whether each day's calendar month lies wholly inside ``days`` (only then are its last working days known)."""
+    if not len(days):
+        return np.zeros(0, dtype=bool)
+    first, last = days.min(), days.max()
+    starts = days.to_period("M").start_time
+    ends = days.to_period("M").end_time.normalize()
+    return np.asarray((starts >= first) & (ends <= last), dtype=bool)
+
+
 def baseline(daily: pd.DataFrame, cal: WorkCalendar, window: int = 10, min_neighbours: int = 4) -> pd.DataFrame:
     """Expected daily volume from the days of the same kind around each day, and a robust z-score.
 
@@ -166,7 +179,9 @@ def baseline(daily: pd.DataFrame, cal: WorkCalendar, window: int = 10, min_neigh
         zeros included).
     window : neighbours on each side: the ``window`` working days before and
         after a working day (调休 Saturdays included), or the rest days around
-        a rest day (weekends and holidays); the day itself is left out.
+        a rest day (weekends and holidays); the day itself is left out. The
+        last ``MONTH_END_WORKDAYS`` working days of a month are a kind of their
+        own, compared with the month ends around them.
     min_neighbours : fewer neighbours than this give no expectation (NaN).
 
     Returns
@@ -179,10 +194,15 @@ def baseline(daily: pd.DataFrame, cal: WorkCalendar, window: int = 10, min_neigh
     days = pd.DatetimeIndex(daily.index)
     kinds = day_types(days, cal)
     is_work = kinds.isin([WORKDAY, ADJUSTED_WORKDAY]).to_numpy()
+    # The last working days of a month are compared with those of other months: month-end peaks
+    # (medical-insurance payments, deadlines) recur every month and are not incidents.
+    month = pd.Series(days.year * 12 + days.month, index=days)
+    from_end = pd.Series(np.where(is_work, 1, 0), index=days).iloc[::-1].groupby(month.iloc[::-1].values).cumsum().iloc[::-1]
+    month_end = is_work & (from_end.to_numpy() <= MONTH_END_WORKDAYS) & _month_complete(days)
     values = daily.to_numpy(dtype=float)
     expected = np.full(values.shape, np.nan)
     spread = np.full(values.shape, np.nan)
-    for mask in (is_work, ~is_work):
+    for mask in (is_work & ~month_end, month_end, ~is_work):
         sub = values[mask]
         m = len(sub)
         if not m:

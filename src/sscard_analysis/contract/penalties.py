@@ -23,6 +23,7 @@ from ..dates.periods import Period, label_bounds, normalize_label
 from ..ingest.ledgers import PM_POST, SRC_FILE, SRC_ROW
 from ..ingest.reader import DataSet
 from ..measures.documents import lateness, task_stages
+from ..measures.memo import last_result
 from ..measures.staffing import (
     MIN_STAFF,
     covered_days,
@@ -43,10 +44,15 @@ def _item(rule: str, clause: str, basis: str, amount: float, day: date) -> dict:
 
 def _who(staff: pd.DataFrame, staff_id) -> str:
     """``张* (S012)``: a worker named with the surname only."""
-    row = staff[staff["staff_id"] == staff_id]
-    if row.empty:
-        return f"工号 {staff_id}"
-    return f"{mask_name(row['name'].iloc[0])}（{staff_id}）"
+    name = _masked_names(staff).get(staff_id)
+    return f"工号 {staff_id}" if name is None else f"{name}（{staff_id}）"
+
+
+@last_result
+def _masked_names(staff: pd.DataFrame) -> dict:
+    """staff_id -> masked name of a roster (the first row of each work ID)."""
+    first = ~staff["staff_id"].duplicated()
+    return dict(zip(staff.loc[first, "staff_id"], staff.loc[first, "name"].map(mask_name)))
 
 
 def _quarter_end(label: str, settings=None) -> tuple[str, date] | None:
@@ -269,13 +275,12 @@ def b8_absence(attendance: pd.DataFrame, staff: pd.DataFrame, service_start: dat
     """
     posts = dict(zip(staff["staff_id"], staff["post"]))
     items = []
-    a = attendance[attendance["date"] >= pd.Timestamp(service_start)].sort_values(["staff_id", "date"])
+    charged = attendance["kind"].isin(("公司会议", "公司培训", "旷工"))
+    a = attendance[charged & (attendance["date"] >= pd.Timestamp(service_start))].sort_values(["staff_id", "date"])
     for sid, g in a.groupby("staff_id"):
         allowance = 10 if posts.get(sid) == PM_POST else 5
         used = 0.0
         for r in g.itertuples(index=False):
-            if r.kind not in ("公司会议", "公司培训", "旷工"):
-                continue
             days = float(r.days) if pd.notna(r.days) else 1.0
             for d, share in service_days(r.date.date(), days, cal):
                 if r.kind == "旷工":

@@ -21,6 +21,7 @@ from ..config import REVISION_DAYS, Settings
 from ..dates.calendar import WorkCalendar, end_of_day
 from ..dates.periods import Period
 from .deliverables import report_slots
+from .memo import last_result
 
 STAGE_COLUMNS = ["doc_id", "doc_type", "title", "stage", "deadline", "done_at", "extension"]
 
@@ -72,9 +73,10 @@ def report_stages(deliverables: pd.DataFrame, settings: Settings, cal: WorkCalen
     return out
 
 
+@last_result
 def task_stages(docs: pd.DataFrame, deliverables: pd.DataFrame | None, settings: Settings, cal: WorkCalendar) -> pd.DataFrame:
     """Every deadline the team is held to under 3.7(1): purchaser requests and, given the deliverables
-    ledger, the weekly and monthly reports of the service calendar."""
+    ledger, the weekly and monthly reports of the service calendar. The result is shared: do not modify it."""
     parts = [document_stages(docs, settings, cal)]
     if deliverables is not None:
         parts.append(report_stages(deliverables, settings, cal))
