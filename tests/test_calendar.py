@@ -49,10 +49,37 @@ def test_workdays_in_may_2024(cal):
 
 
 def test_unknown_year_is_an_error_not_a_guess(cal):
-    with pytest.raises(CalendarError, match="2027"):
+    with pytest.raises(CalendarError, match="2027") as exc:
         cal.add_workdays(date(2027, 3, 1), 1)
-    with pytest.raises(CalendarError):
-        cal.due_after(pd.Series(pd.to_datetime(["2027-03-01"])), pd.Series([1]))
+    # one Chinese line naming the year to add and where
+    assert str(exc.value) == ("2027-03-01: 工作日历只有 2004–2026 年的安排；"
+                              "请在 sscard.toml 的 [calendar] 中加入 2027 年的国务院放假安排（years、holidays、workdays）")
+    with pytest.raises(CalendarError, match="加入 2027 年"):
+        cal.add_workdays(date(2026, 12, 30), 3)  # 31 Dec is the last known working day
+
+
+def test_deadlines_the_calendar_cannot_know_do_not_block_the_others(cal):
+    # received 2026-12-30 with 5 working days: the deadline falls in 2027, unknown; 2042 and 1999 lie outside
+    # the known years. Each is NaT (outside every period the calendar covers) and the first row is still computed.
+    start = pd.Series(pd.to_datetime(["2024-04-30 10:00", "2026-12-30 09:00", "2042-05-10 09:00", "1999-01-04 09:00"]))
+    due = cal.due_after(start, pd.Series([5, 5, 1, 1]))
+    assert due.iloc[0] == pd.Timestamp("2024-05-10 23:59:59")
+    assert due.iloc[1:].isna().all()
+    # one working day after Wednesday 30 Dec 2026 is Thursday 31 Dec, still known
+    assert cal.due_after(start, pd.Series([5, 1, 1, 1])).iloc[1] == pd.Timestamp("2026-12-31 23:59:59")
+
+
+def test_nothing_is_counted_across_a_year_nobody_described():
+    # [calendar] years = [2041] after a package that ends in 2026: 2027–2040 are unknown, not empty
+    cal = calendar_for(Settings(start=date(2041, 6, 1), calendar_years=(2041,)))
+    assert cal.describe() == "2004–2026、2041" and cal.covers(2041) and not cal.covers(2030)
+    assert cal.add_workdays(date(2041, 6, 4), 1) == date(2041, 6, 5)  # inside 2041: weekdays work
+    with pytest.raises(CalendarError, match="加入 2027 年"):
+        cal.add_workdays(date(2026, 12, 31), 1)  # the next working day would be in 2041
+    due = cal.due_after(pd.Series(pd.to_datetime(["2026-12-31 09:00", "2041-06-04 09:00"])), pd.Series([1, 1]))
+    assert pd.isna(due.iloc[0]) and due.iloc[1] == pd.Timestamp("2041-06-05 23:59:59")
+    with pytest.raises(CalendarError, match="加入 2027 年"):
+        cal.workdays_in(date(2026, 12, 1), date(2041, 1, 31))
 
 
 def test_override_adds_next_year():

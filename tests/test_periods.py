@@ -3,7 +3,8 @@ from datetime import date, datetime
 import pytest
 
 from sscard_analysis.config import Settings, load_settings
-from sscard_analysis.dates.periods import PeriodError, latest_complete_month, months_in, parse_period
+from sscard_analysis.dates.calendar import CalendarError
+from sscard_analysis.dates.periods import PeriodError, check_period, latest_complete_month, months_in, parse_day, parse_period
 
 S = Settings(start=date(2024, 3, 1))
 
@@ -70,3 +71,75 @@ def test_as_of_with_offset_is_local_time():
 
     assert parse_as_of("2024-05-20T02:00Z") == datetime(2024, 5, 20, 10, 0)
     assert parse_as_of("2024-05-20T10:00+08:00") == datetime(2024, 5, 20, 10, 0)
+
+
+# ---------------------------------------------------------------- issue 13.12: one label per period, the kind checked
+
+
+@pytest.mark.parametrize("label, normal", [
+    ("2024-5", "2024-05"), ("2024-w18", "2024-W18"), ("2024-W8", "2024-W08"), ("2024-q2", "2024-Q2"),
+    ("CONTRACT", "contract"), ("contract-q3", "contract-Q3"), (" 2024 ", "2024"),
+])
+def test_labels_are_normalised(label, normal):
+    # one period, one label: `2024-5` and `2024-05` would otherwise file reports in two folders
+    assert parse_period(label, S, now=datetime(2026, 1, 1)).label == normal
+
+
+@pytest.mark.parametrize("bad, message", [
+    ("0000-05", "0000-05: 年份应在 1900–2100 之间"),  # was a ValueError traceback (year 0 is out of range)
+    ("9999-12", "9999-12: 年份应在 1900–2100 之间"),  # was an OverflowError traceback one month later
+    ("2024-02-30..2024-03-01", "2024-02-30..2024-03-01: 2024-02-30 不是有效日期"),
+])
+def test_impossible_periods_are_one_line(bad, message):
+    with pytest.raises(PeriodError) as exc:
+        parse_period(bad, S)
+    assert str(exc.value) == message
+
+
+@pytest.mark.parametrize("kind, label, message", [
+    ("monthly", "2024-W18", "2024-W18: 月报的期间应为 2024-05，不是一周"),
+    ("annual", "2024-05-06..2024-05-07", "2024-05-06..2024-05-07: 年报的期间应为 contract、2024，不是自定日期区间"),
+    ("weekly", "2024-05", "2024-05: 周报的期间应为 2024-W18，不是一个月"),
+    ("quarterly", "2024", "2024: 季报的期间应为 contract-Q1…contract-Q4、2024-Q2，不是一年"),
+])
+def test_report_kind_must_fit_the_period(kind, label, message):
+    with pytest.raises(PeriodError) as exc:
+        check_period(parse_period(label, S, now=datetime(2026, 1, 1)), S, kind)
+    assert str(exc.value) == message
+
+
+@pytest.mark.parametrize("kind, label", [("weekly", "2024-W18"), ("monthly", "2024-05"), ("quarterly", "contract-Q2"),
+                                         ("quarterly", "2024-Q2"), ("annual", "contract"), ("annual", "2024")])
+def test_report_kind_fits(kind, label):
+    warnings = check_period(parse_period(label, S, now=datetime(2026, 1, 1)), S, kind)
+    assert warnings == ([] if label != "2024" else [  # the calendar year 2024 starts before the service
+        "期间 2024（2024-01-01 至 2024-12-31）部分超出服务期 2024-03-01 至 2025-02-28，合同指标只计服务期内"])
+
+
+def test_a_period_not_started_at_the_cut_off_is_refused():
+    # `kpi --period 2030-05` computed figures with a cut-off before the period started
+    p = parse_period("2025-05", S, now=datetime(2025, 3, 1, 9, 30))
+    with pytest.raises(PeriodError) as exc:
+        check_period(p, S)
+    assert str(exc.value) == "2025-05: 统计时点 2025-03-01 09:30 早于期间开始 2025-05-01，该期间尚未开始"
+
+
+def test_periods_outside_the_service_warn():
+    # the service runs 2024-03-01 .. 2025-02-28
+    assert check_period(parse_period("2023-05", S, now=datetime(2026, 1, 1)), S) == [
+        "期间 2023-05（2023-05-01 至 2023-05-31）不在服务期 2024-03-01 至 2025-02-28 内，合同指标不适用"]
+    assert check_period(parse_period("2024-W09", S, now=datetime(2026, 1, 1)), S) == [
+        "期间 2024-W09（2024-02-26 至 2024-03-03）部分超出服务期 2024-03-01 至 2025-02-28，合同指标只计服务期内"]
+
+
+def test_a_period_beyond_the_calendar_names_the_year_to_add():
+    with pytest.raises(CalendarError) as exc:
+        check_period(parse_period("2027-05", S, as_of="2027-06-01"), S)
+    assert "加入 2027 年" in str(exc.value) and str(exc.value).startswith("2027-05: 工作日历只有")
+
+
+def test_parse_day_is_one_line():
+    assert parse_day("2025-02-28") == date(2025, 2, 28)
+    with pytest.raises(PeriodError) as exc:
+        parse_day("2025-02-30")
+    assert str(exc.value) == "--today 2025-02-30: 不是有效日期（应为日期，如 2025-02-28）"

@@ -121,7 +121,7 @@ def test_formula_text_is_stored_as_text(rendered):
     idcol = header.index("工单编号") + 1
     row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, idcol).value == "INJ-1")
     cell = ws.cell(row, col)
-    assert cell.data_type == "s" and cell.value.startswith("'=HYPERLINK")
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")  # a string cell: shown as typed, never run
     assert ws.cell(row, header.index("诉求人") + 1).value == "欧阳**"
 
 

@@ -102,15 +102,15 @@ def register(sub) -> None:
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--period", help="月份，如 2024-05")
     which.add_argument("--stage", choices=["second-payment", "acceptance"], help="支付阶段")
-    p.add_argument("--data", required=True)
-    p.add_argument("--out", default="reports")
+    p.add_argument("--data", required=True, help="台账所在的数据目录")
+    p.add_argument("--out", default="reports", help="输出目录")
     p.add_argument("--as-of", help="统计时点（默认期末或阶段截止时间，且不晚于现在）")
     p.add_argument("--formats", help="报告格式，逗号分隔（默认全部）；none 表示不生成报告")
     p.set_defaults(func=_cmd_package)
 
     d = sub.add_parser("dossier", help="生成服务期结束时的交接资料（索引、台账、未办结事项、人员、网点、应用、PSAM卡、指标与违约金、年报）")
-    d.add_argument("--data", required=True)
-    d.add_argument("--out", default="reports")
+    d.add_argument("--data", required=True, help="台账所在的数据目录")
+    d.add_argument("--out", default="reports", help="输出目录")
     d.add_argument("--as-of", help="交接时点（默认服务期末，且不晚于现在）")
     d.add_argument("--formats", help="年报格式，逗号分隔（默认全部）；none 表示不生成年报")
     d.add_argument("--include-personal-data", action="store_true",
@@ -118,10 +118,10 @@ def register(sub) -> None:
     d.set_defaults(func=_cmd_dossier)
 
     v = sub.add_parser("verify", help="按 manifest.json 校验交付包、交接资料或备份（文件夹或 zip）：0 完整，1 不一致，2 无法读取")
-    v.add_argument("path")
+    v.add_argument("path", help="交付包、交接资料或备份（文件夹或 zip）")
     v.set_defaults(func=_cmd_verify)
 
     b = sub.add_parser("backup", help="把数据目录的原始台账连同 SHA-256 清单打包备份（6.1(2)），可用 verify 校验")
-    b.add_argument("--data", required=True)
+    b.add_argument("--data", required=True, help="台账所在的数据目录")
     b.add_argument("--out", required=True, help="备份文件，如 backup/台账备份_2024-05-31.zip")
     b.set_defaults(func=_cmd_backup)

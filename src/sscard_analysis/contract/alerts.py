@@ -14,7 +14,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from ..dates.calendar import WorkCalendar, calendar_for
+from ..dates.calendar import WorkCalendar, calendar_for, end_of_day
 from ..dates.periods import Period
 from ..ingest.reader import DataSet
 from ..measures.documents import document_stages
@@ -60,6 +60,19 @@ def _plain(v):
     if isinstance(v, pd.Timestamp):
         return v.isoformat(sep=" ")
     return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
+
+
+def default_as_of(settings, now: datetime) -> tuple[datetime, str | None]:
+    """The cut-off of ``sscard alerts`` when none is given, and why it is not ``now`` (None when it is).
+
+    Once the service period is over nothing is nearing its deadline any
+    more: the alerts are those at the end of the service, which the working-
+    day calendar knows, however many years later the command is run.
+    """
+    end = end_of_day(settings.end)
+    if now > end:
+        return end, f"服务期已于 {settings.end} 结束，预警按服务期末 {end:%Y-%m-%d %H:%M} 计算（可用 --as-of 指定统计时点）"
+    return now, None
 
 
 def compute_alerts(ds: DataSet, as_of: datetime) -> dict:

@@ -2,8 +2,11 @@
 
 Built on ``chinese-calendar`` (adjusted working weekends, 调休, included) plus
 the overrides of ``sscard.toml`` ``[calendar]`` so a new year's schedule can be
-added the day it is published. A date in a year that neither covers is an
-error, never a guess.
+added the day it is published. Asking for a working day in a year that
+neither covers is an error naming the year to add, never a guess; the
+vectorised deadline of a ticket leaves NaT where it cannot be known (see
+:meth:`WorkCalendar.due_after`), so one far-out ticket never blocks the
+computations that do not need it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,10 @@ END_OF_DAY = time(23, 59, 59)
 
 
 class CalendarError(ValueError):
-    """A date outside every year the working-day calendar knows."""
+    """A date outside every year the working-day calendar knows (the message, in Chinese, names the year to add)."""
+
+
+ADD_YEAR = "请在 sscard.toml 的 [calendar] 中加入 {year} 年的国务院放假安排（years、holidays、workdays）"
 
 
 def _package_years() -> tuple[int, int]:
@@ -40,6 +46,10 @@ class WorkCalendar:
     def __init__(self, holidays=(), workdays=(), extra_years=()) -> None:
         lo, hi = _package_years()
         self.years = sorted(set(range(lo, hi + 1)) | set(extra_years))
+        self._year_set = set(self.years)
+        # Years between known ones that nobody described (years = [2041] after a package ending in 2026):
+        # no working day is known there, so nothing may be counted across them.
+        self._gaps = sorted(set(range(self.years[0], self.years[-1] + 1)) - self._year_set)
         self._holidays = set(holidays)
         self._workdays = set(workdays)
         days = pd.date_range(date(self.years[0], 1, 1), date(self.years[-1], 12, 31), freq="D")
@@ -57,12 +67,25 @@ class WorkCalendar:
         self._work = work
         self._workday_ordinals = (days[work].values.astype("datetime64[D]")).astype(np.int64)
 
-    def _check(self, d: date) -> None:
-        if d.year not in self.years:
-            raise CalendarError(
-                f"{d.isoformat()}: the working-day calendar covers {self.years[0]}–{self.years[-1]}"
-                f"; add the State Council schedule for {d.year} to sscard.toml [calendar]"
-            )
+    def covers(self, year: int) -> bool:
+        """Whether the calendar knows the working days of ``year``."""
+        return year in self._year_set
+
+    def describe(self) -> str:
+        """The known years as ranges: ``2004–2026``, ``2004–2026、2041``."""
+        runs, start = [], self.years[0]
+        for a, b in zip(self.years, self.years[1:] + [None]):
+            if b != a + 1:
+                runs.append(str(start) if start == a else f"{start}–{a}")
+                start = b
+        return "、".join(runs)
+
+    def _check(self, d: date, until: date | None = None) -> None:
+        """CalendarError naming the first year of [d, until] the calendar does not know."""
+        for year in range(d.year, (until or d).year + 1):
+            if not self.covers(year):
+                where = d.isoformat() if until is None else f"{d.isoformat()} 至 {until.isoformat()}"
+                raise CalendarError(f"{where}: 工作日历只有 {self.describe()} 年的安排；" + ADD_YEAR.format(year=year))
 
     def is_workday(self, d: date) -> bool:
         """Whether ``d`` is a working day (adjusted working weekends count)."""
@@ -76,41 +99,48 @@ class WorkCalendar:
         idx = np.searchsorted(self._workday_ordinals, ordinal, side="right") + n - 1
         if idx >= len(self._workday_ordinals):
             raise CalendarError(
-                f"{d.isoformat()} + {n} working days runs past {self.years[-1]}-12-31, the end of the known calendar"
+                f"{d.isoformat()} 之后第 {n} 个工作日超出工作日历（只到 {self.years[-1]}-12-31）；" + ADD_YEAR.format(year=self.years[-1] + 1)
             )
         result = self._workday_ordinals[idx].astype("datetime64[D]").astype(date)
-        self._check(result)
+        self._check(d, result)  # no unknown year skipped on the way
         return result
 
     def due_after(self, start: pd.Series, days: pd.Series) -> pd.Series:
         """Vectorised deadline: 23:59:59 of the ``days``-th working day after each date.
 
-        ``start`` is a datetime Series; NaT or missing ``days`` give NaT.
-        A start date outside the known years raises :class:`CalendarError`.
+        ``start`` is a datetime Series; NaT or missing ``days`` give NaT. A
+        deadline the calendar cannot know is NaT as well: a start outside the
+        known years, a deadline past the last known day, or one counted
+        across a year nobody described. Such a deadline
+        lies outside every period the calendar covers (a period is only
+        computed when the calendar covers it, :func:`..periods.check_period`),
+        so no covered period counts it as due or overdue; one ticket dated far
+        out never stops the rest from being computed.
         """
         out = pd.Series(pd.NaT, index=start.index, dtype="datetime64[ns]")
         ok = start.notna() & days.notna()
+        if ok.any():
+            ok &= start.dt.year.isin(self.years)
         if not ok.any():
             return out
         d = start[ok].dt.normalize().values.astype("datetime64[D]")
-        years = pd.DatetimeIndex(d).year
-        unknown = ~np.isin(years, self.years)
-        if unknown.any():
-            self._check(pd.Timestamp(d[unknown][0]).date())
         ordinals = d.astype(np.int64)
         idx = np.searchsorted(self._workday_ordinals, ordinals, side="right") + days[ok].to_numpy(dtype=np.int64) - 1
-        if (idx >= len(self._workday_ordinals)).any():
-            raise CalendarError(f"a deadline runs past {self.years[-1]}-12-31, the end of the known calendar")
-        due = self._workday_ordinals[idx].astype("datetime64[D]").astype("datetime64[ns]")
-        out[ok] = due + np.timedelta64(86399, "s")
+        known = idx < len(self._workday_ordinals)
+        due = self._workday_ordinals[np.minimum(idx, len(self._workday_ordinals) - 1)].astype("datetime64[D]").astype("datetime64[ns]")
+        if self._gaps:
+            first, last = pd.DatetimeIndex(d).year.to_numpy(), pd.DatetimeIndex(due).year.to_numpy()
+            for gap in self._gaps:
+                known &= ~((first <= gap) & (last >= gap))
+        values = np.where(known, due + np.timedelta64(86399, "s"), np.datetime64("NaT"))
+        out[ok] = values
         return out
 
     def workdays_in(self, first: date, last: date) -> int:
         """Number of working days in [first, last] (0 when last < first)."""
         if last < first:
             return 0
-        self._check(first)
-        self._check(last)
+        self._check(first, last)
         a = np.datetime64(first, "D").astype(np.int64)
         b = np.datetime64(last, "D").astype(np.int64)
         return int(np.searchsorted(self._workday_ordinals, b, side="right") - np.searchsorted(self._workday_ordinals, a, side="left"))
@@ -119,8 +149,7 @@ class WorkCalendar:
         """The working days in [first, last]."""
         if last < first:
             return []
-        self._check(first)
-        self._check(last)
+        self._check(first, last)
         a = np.datetime64(first, "D").astype(np.int64)
         b = np.datetime64(last, "D").astype(np.int64)
         lo = np.searchsorted(self._workday_ordinals, a, side="left")

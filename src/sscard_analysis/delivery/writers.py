@@ -63,7 +63,7 @@ def write_workbook(path: Path, sheets: list[tuple[str, pd.DataFrame]], internal:
     """One workbook of formatted sheets (frozen Chinese header row, widths, dates). With ``internal``, a
     first sheet says 内部资料 (unmasked personal data)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb = Workbook(path)
+    wb = Workbook(path, scrub=not internal)  # 内部资料 holds personal data as read, on purpose
     try:
         if internal:
             wb.sheet(INTERNAL_MARK, pd.DataFrame({INTERNAL_MARK: [

@@ -53,7 +53,11 @@ def expected_reports(kind: str, settings: Settings, cal: WorkCalendar) -> pd.Dat
     else:
         spans = service_quarters(settings)
     out = pd.DataFrame(spans, columns=["label", "first", "last"])
-    out["deadline"] = pd.to_datetime([report_deadline(b, settings, cal) for b in out["last"]])
+    # Vectorised report_deadline; a deadline past the known calendar is NaT (after every period the calendar
+    # covers), so a service running into a year without its schedule still computes the periods before it.
+    last = pd.Series(pd.to_datetime(out["last"]), index=out.index)
+    n = settings.report_due_workdays
+    out["deadline"] = cal.due_after(last, pd.Series(n, index=out.index)) if n else last + pd.Timedelta(seconds=86399)
     return out
 
 

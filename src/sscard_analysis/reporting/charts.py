@@ -2,7 +2,9 @@
 
 :func:`use_cjk_font` registers Noto Sans CJK by file path (matplotlib's font
 cache may not see a newly installed font) and makes any missing glyph an
-error rather than a box. Every chart function returns a Figure and does no I/O.
+error rather than a box. Text is never read as mathtext (a ``$`` in a
+category is a dollar sign), and labels are cut to :data:`LABEL_CHARS`
+characters. Every chart function returns a Figure and does no I/O.
 """
 
 from __future__ import annotations
@@ -29,6 +31,12 @@ FONT_FAMILY = "Noto Sans CJK SC"
 PALETTE = ["#1f5aa6", "#e07b39", "#3a9d5d", "#c23b3b", "#7d5ba6", "#8c6d31", "#d4a017", "#4f8fbf", "#999999", "#2f4f4f", "#b5651d"]
 OK, WARN, BAD = "#3a9d5d", "#d4a017", "#c23b3b"
 NEUTRAL, REST = "#9a9a9a", "#ececec"
+LABEL_CHARS = 30
+
+
+def _label(text: object) -> str:
+    s = str(text)
+    return s if len(s) <= LABEL_CHARS else s[: LABEL_CHARS - 1] + "…"
 
 
 class FontMissingError(RuntimeError):
@@ -44,6 +52,7 @@ def use_cjk_font() -> str:
                 "font.family": "sans-serif",
                 "font.sans-serif": [FONT_FAMILY, "DejaVu Sans"],
                 "axes.unicode_minus": False,
+                "text.parse_math": False,  # labels come from the data: "$" is a dollar sign, not mathtext
                 "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
                 "axes.spines.top": False,
                 "axes.spines.right": False,
@@ -130,7 +139,10 @@ def ranked_bars(counts: pd.Series, title: str, unit: str = "件", top: int = 12)
     s = counts.head(top).iloc[::-1]
     fig, ax = _fig(title, figsize=(8, max(2.2, 0.32 * len(s) + 1)))
     colors = [NEUTRAL if str(k).startswith("（未") else PALETTE[0] for k in s.index]
-    ax.barh(s.index.astype(str), s.values, color=colors)
+    labels = pd.Index([_label(v) for v in s.index])
+    if labels.has_duplicates:  # two long labels cut to the same text stay two bars
+        labels = pd.Index([f"{t}#{i}" if labels.duplicated(keep=False)[i] else t for i, t in enumerate(labels)])
+    ax.barh(labels, s.values, color=colors)
     for y, v in enumerate(s.values):
         ax.text(v, y, f" {v:,.0f}", va="center", fontsize=8)
     ax.set_xlabel(unit)
@@ -154,7 +166,7 @@ def quota_progress(rows: pd.DataFrame, title: str = "年度任务进度（服务
     y = list(range(len(rows)))
     ax.barh(y, pct, color=[STATUS_COLORS.get(s, NEUTRAL) for s in rows["状态"]], zorder=2)
     ax.scatter(pace, y, marker="|", s=220, linewidths=2, color="black", zorder=3)
-    ax.set_yticks(y, rows["指标"], fontsize=9)
+    ax.set_yticks(y, [_label(v) for v in rows["指标"]], fontsize=9)
     ax.axvline(100, color="gray", lw=0.8)
     ax.set_xlabel("占年度目标 %")
     ax.grid(axis="y", visible=False)

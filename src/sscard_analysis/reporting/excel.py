@@ -2,10 +2,13 @@
 
 Written with xlsxwriter in constant-memory mode (rows streamed to disk), so a
 year of tickets stays fast and small. Every text cell is written as a string
-cell, never a formula; text that a spreadsheet would read as a formula when
-re-exported (a leading ``= + - @``, tab, CR or LF) also gets a leading ``'``
-(OWASP CSV injection), control characters are dropped and over-long text is
-cut to Excel's 32,767-character limit.
+cell, never a formula, so text starting with ``=`` is shown as typed, with
+no visible apostrophe; control characters are dropped, over-long text is cut
+to Excel's 32,767-character limit and every text, whatever its column, is
+scrubbed of ID and phone patterns. CSV files (``quarantine.csv``,
+``warnings.csv``) have no cell types: there :func:`csv_text` also puts a
+``'`` before text a spreadsheet would read as a formula (OWASP CSV
+injection).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import pandas as pd
 import xlsxwriter
 
 from ..ingest.ledgers import mask_frame
+from ..privacy import scrub_text
 
 MAX_CELL = 32767
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -27,15 +31,32 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def safe_text(value: str) -> str:
-    """Text that Excel shows as text: control characters dropped, formulas neutralised, length capped.
+    """Text for a string cell of a workbook: control characters dropped, length capped.
 
-    A value starting with ``= + - @``, tab, CR or LF gets a leading ``'``, so
-    it can never run as a formula or DDE command, even after a CSV re-export.
+    A string cell is never evaluated, so ``=HYPERLINK(…)`` stays text and is
+    shown as typed (no apostrophe).
     """
-    s = _CONTROL.sub("", value)
-    if s.startswith(_FORMULA_START):
-        s = "'" + s
-    return s[:MAX_CELL]
+    return _CONTROL.sub("", value)[:MAX_CELL]
+
+
+def csv_text(value: object) -> object:
+    """A CSV cell: text scrubbed, control characters dropped, and a leading ``'`` before
+    text that a spreadsheet would read as a formula or DDE command (``= + - @``, tab, CR, LF)."""
+    if not isinstance(value, str):
+        return value
+    s = _CONTROL.sub("", scrub_text(value))
+    return "'" + s if s.startswith(_FORMULA_START) else s
+
+
+def _scrubbed(values: np.ndarray) -> np.ndarray:
+    """A column's texts scrubbed of ID and phone patterns (each distinct text once)."""
+    texts = {v for v in values if isinstance(v, str)}
+    if not texts:
+        return values
+    clean = {t: scrub_text(t) for t in texts}
+    out = np.empty(len(values), dtype=object)
+    out[:] = [clean[v] if isinstance(v, str) else v for v in values]
+    return out
 
 
 class Workbook:
@@ -51,7 +72,9 @@ class Workbook:
     NUMBER_FORMATS = {"int": "#,##0", "float": "#,##0.00", "float1": "#,##0.0", "yuan": "#,##0.00", "pct": "0.00%", "pct0": "0%", "id": "0",
                       "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm:ss"}
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, scrub: bool = True) -> None:
+        """``scrub=False`` only for a workbook meant to hold personal data as read (the handover's 内部资料)."""
+        self.scrub = scrub
         self.book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
                                                     "strings_to_urls": False, "strings_to_numbers": False})
         self.book.set_properties({"title": path.stem, "created": datetime(2000, 1, 1)})
@@ -75,14 +98,15 @@ class Workbook:
         col_kinds = [given.get(c) if isinstance(given.get(c), str) else "id" if c == "行号" else self._kind(frame[c], c in percent) for c in cols]
         row_kinds = {j: given[c] for j, c in enumerate(cols) if isinstance(given.get(c), list)}
         for j, c in enumerate(cols):
-            ws.write_string(0, j, str(c), self.header)
+            ws.write_string(0, j, safe_text(scrub_text(str(c)) if self.scrub else str(c)), self.header)
             width = (widths or {}).get(c) or min(max(8, _display_width(str(c)) + 2, _sample_width(frame[c])), 60)
             options = {"hidden": True} if c in hidden else None
             ws.set_column(j, j, width, self.formats.get(col_kinds[j]), options)
         ws.freeze_panes(1, 0)
         if len(cols):
             ws.autofilter(0, 0, max(len(frame), 1), len(cols) - 1)
-        columns = [frame[c].to_numpy(dtype=object) for c in cols]
+        columns = [_scrubbed(frame[c].to_numpy(dtype=object)) if self.scrub else frame[c].to_numpy(dtype=object)
+                   for c in cols]  # every text, whatever its column
         for i in range(len(frame)):
             for j, kind in enumerate(col_kinds):
                 self._write(ws, i + 1, j, columns[j][i], row_kinds[j][i] if j in row_kinds else kind)

@@ -49,8 +49,16 @@ SHORT = 12  # display width (a Chinese character counts 2) of a value kept on on
 KEEP_ROWS = 12  # tables up to this many rows are not split across pages
 
 
+CELL_CHARS = 200  # text shown in one table cell (WeasyPrint needs seconds per thousand unbroken characters)
+
+
+def clip(text: str, limit: int = CELL_CHARS) -> str:
+    """At most ``limit`` characters of a text shown in a report, ``…`` marking a cut (the Excel keeps it whole)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def html_table(df: pd.DataFrame, right: tuple[str, ...] = (), cls: str = "") -> str:
-    """An HTML table with escaped cells, numbers right-aligned.
+    """An HTML table with escaped cells, numbers right-aligned, each cell at most :data:`CELL_CHARS` characters.
 
     Columns whose values are all short (codes, dates, times, counts) and
     headers of up to four Chinese characters never wrap (class ``nw``); a
@@ -60,12 +68,12 @@ def html_table(df: pd.DataFrame, right: tuple[str, ...] = (), cls: str = "") -> 
         return '<p class="nodata">（本期无数据）</p>'
 
     def text(v) -> str:
-        return "" if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else str(v)
+        return clip("" if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else str(v))
 
     cells = {c: [text(v) for v in df[c]] for c in df.columns}
     short = {c for c in df.columns if max((_display_width(t) for t in cells[c]), default=0) <= SHORT}
     nw = ' class="nw"'
-    head = "".join(f"<th{nw if _display_width(str(c)) <= 8 else ''}>{html.escape(str(c))}</th>" for c in df.columns)
+    head = "".join(f"<th{nw if _display_width(str(c)) <= 8 else ''}>{html.escape(clip(str(c)))}</th>" for c in df.columns)
     rows = []
     for i in range(len(df)):
         tds = []

@@ -5,26 +5,30 @@ an error here, papermill only warns); its outputs (HTML fragments of the
 section functions) and markdown headings become one flat page without code,
 with numbered headings, a table of contents and print CSS; WeasyPrint turns
 that HTML into an A4 PDF with the CJK font embedded; python-docx writes the
-same page as a Word document (:mod:`.word`); xlsxwriter writes the workbook. Everything is written to a temporary folder
-and moved into place only when every format succeeded: a failed run
-publishes nothing and keeps the executed notebook, with its error, under
-``reports/_failed/`` for diagnosis.
+same page as a Word document (:mod:`.word`); xlsxwriter writes the
+workbook. Everything is written to a temporary folder (``.tmp-<pid>-…`` in
+the output folder; those of dead runs are removed by the next run) and moved
+into place only when every format succeeded: a failed run publishes nothing
+and keeps the executed notebook, with its error, under ``reports/_failed/``
+for diagnosis.
+
+Every page is scrubbed (ID and phone patterns masked, whatever the column
+they came from), so the HTML, the PDF and the Word document made from it
+carry none. The published report is recorded in the manifest with its
+fingerprint and formats (:mod:`.manifest`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import html
-import json
 import os
 import re
 import shutil
 import sys
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 # nbformat validates with jsonschema, which compiles some forty lark grammars at import when the optional
@@ -34,31 +38,93 @@ sys.modules.setdefault("rfc3987_syntax", None)
 
 import nbformat  # noqa: E402
 
-from ..config import NOTEBOOKS_DIR, PROJ_ROOT
+from ..config import PROJ_ROOT, load_settings, report_notebooks_dir
+from ..dates.periods import check_period, parse_period
+from ..privacy import scrub_text
 from .context import KINDS, build_context, report_filename
+from .manifest import (  # noqa: F401 - read_manifest and MANIFEST are part of this module's interface
+    MANIFEST,
+    Published,
+    ReportError,
+    ReportInputs,
+    read_manifest,
+    record_manifest,
+    require_ledgers,
+)
 from .workbook import excel_sheets
 
-REPORT_NOTEBOOKS = NOTEBOOKS_DIR / "reports"
-FORMATS = ("html", "pdf", "xlsx", "docx")
-MANIFEST = "manifest.json"
-RENDER_VERSION = "1"
-
-
-class ReportError(RuntimeError):
-    """A report could not be produced (the message says why, in one line)."""
-
-
-@dataclass
-class Published:
-    kind: str
-    period: str
-    files: list[Path]
-    inputs_hash: str
-    params: dict
+FORMATS = ("html", "pdf", "xlsx", "docx")  # every format a report is published in (the one list; run-due makes them all)
+TMP_PREFIX = ".tmp-"
 
 
 def notebook_path(kind: str) -> Path:
-    return REPORT_NOTEBOOKS / f"{kind}.ipynb"
+    """The template of a kind of report (found through :func:`..config.report_notebooks_dir`)."""
+    return report_notebooks_dir() / f"{kind}.ipynb"
+
+
+def template(kind: str) -> bytes:
+    """The template of a kind of report, as bytes (part of every report's fingerprint)."""
+    path = notebook_path(kind)
+    try:
+        return path.read_bytes()
+    except OSError:
+        raise ReportError(f"找不到报告模板 {path}（可用环境变量 SSCARD_REPORT_NOTEBOOKS 指向模板文件夹）") from None
+
+
+def parse_formats(formats: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """The requested formats, checked: ``"html,pdf"`` or a sequence; duplicates dropped, order of :data:`FORMATS`.
+
+    Raises ReportError for an empty list (``--format ","`` would publish
+    nothing) or an unknown format.
+    """
+    items = formats.split(",") if isinstance(formats, str) else list(formats)
+    wanted = [f.strip().lower() for f in items if f and f.strip()]
+    if not wanted:
+        raise ReportError(f"没有指定输出格式；可用 {','.join(FORMATS)}")
+    bad = [f for f in wanted if f not in FORMATS]
+    if bad:
+        raise ReportError(f"未知格式 {', '.join(bad)}；可用 {', '.join(FORMATS)}")
+    return tuple(f for f in FORMATS if f in wanted)
+
+
+def prepare_out_dir(out_dir: Path) -> None:
+    """Create the output folder and make sure it can be written (ReportError in one line otherwise)."""
+    try:
+        if out_dir.exists() and not out_dir.is_dir():
+            raise ReportError(f"--out {out_dir}: 是一个文件，不是文件夹")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=out_dir, prefix=TMP_PREFIX + f"{os.getpid()}-probe-")
+        probe.close()
+    except ReportError:
+        raise
+    except OSError as exc:
+        raise ReportError(f"--out {out_dir}: 无法写入（{exc.strerror or exc}）") from None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale_tmp(out_dir: Path, older_than_s: float = 24 * 3600) -> list[Path]:
+    """Remove the ``.tmp-<pid>-…`` folders of runs whose process is gone (a killed ``report``).
+
+    A folder named without a process id (an older version) is removed once
+    it is a day old. Returns the folders removed.
+    """
+    removed = []
+    for path in Path(out_dir).glob(TMP_PREFIX + "*"):
+        m = re.match(re.escape(TMP_PREFIX) + r"(\d+)-", path.name)
+        stale = (not _pid_alive(int(m[1]))) if m else (time.time() - path.stat().st_mtime > older_than_s)
+        if stale and path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
 
 
 def notebook_parameters(path: Path) -> list[str]:
@@ -77,17 +143,6 @@ def check_parameters(path: Path, params: dict) -> None:
     unknown = sorted(set(params) - set(known))
     if unknown:
         raise ReportError(f"{path.name}: 未知参数 {', '.join(unknown)}；可用参数: {', '.join(known)}")
-
-
-def inputs_hash(input_hashes: dict[str, str], params: dict, kind: str) -> str:
-    """One hash of everything a report depends on: input files, parameters, notebook and package version."""
-    h = hashlib.sha256()
-    for rel in sorted(input_hashes):
-        h.update(f"{rel}\0{input_hashes[rel]}\n".encode())
-    h.update(json.dumps(params, sort_keys=True).encode())
-    h.update(notebook_path(kind).read_bytes())
-    h.update(RENDER_VERSION.encode())
-    return h.hexdigest()
 
 
 KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]  # no connection-security or shutdown chatter on the console
@@ -322,9 +377,15 @@ def _text(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
+def scrub_page(page: str) -> str:
+    """Mask ID and phone patterns in every text of a page (images in ``data:`` URIs are left alone)."""
+    parts = re.split(r"(data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+)", page)
+    return "".join(p if i % 2 else scrub_text(p) for i, p in enumerate(parts))
+
+
 def to_html(nb: nbformat.NotebookNode, title: str) -> str:
-    """The executed notebook as a standalone page without code, prompts, scripts or stderr streams."""
-    return page_html(notebook_body(nb), title)
+    """The executed notebook as a standalone page without code, prompts, scripts or stderr streams, scrubbed."""
+    return scrub_page(page_html(notebook_body(nb), title))
 
 
 def to_pdf(page: str, out: Path) -> None:
@@ -352,17 +413,25 @@ def write_excel(ctx, out: Path) -> None:
         wb.close()
 
 
-def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path, formats: tuple[str, ...] = FORMATS,
+def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path, formats: tuple[str, ...] | str = FORMATS,
                as_of: str | None = None, kernel_name: str = "python3", manifest: bool = True, km=None) -> Published:
-    """Produce one report in every requested format, published atomically under ``out_dir/<period>/``."""
+    """Produce one report in every requested format, published atomically under ``out_dir/<period>/``.
+
+    The period label is normalised and must fit the kind (a 月报 is about a
+    month); an empty format list and a data folder without any ledger are
+    refused. With ``manifest`` the report is recorded in
+    ``out_dir/manifest.json`` as soon as it is published.
+    """
     if kind not in KINDS:
         raise ReportError(f"报告类型应为 {', '.join(KINDS)} 之一")
-    bad = [f for f in formats if f not in FORMATS]
-    if bad:
-        raise ReportError(f"未知格式 {', '.join(bad)}；可用 {', '.join(FORMATS)}")
+    formats = parse_formats(formats)
+    template(kind)
     out_dir = Path(out_dir)
     data_dir = Path(data_dir).resolve()
-    params = {"period": period, "data_dir": str(data_dir), "as_of": as_of or ""}
+    settings = load_settings(data_dir)
+    check_period(parse_period(period, settings, as_of or None), settings, kind)
+    prepare_out_dir(out_dir)
+    clean_stale_tmp(out_dir)
     side = ThreadPoolExecutor(2)  # kernel warm-up and the workbook run here while this thread reads data and renders
     own_kernel = None
     if km is None and {"html", "pdf", "docx"} & set(formats):  # start the kernel first: it loads while the data is read
@@ -371,11 +440,14 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
         warming = side.submit(warm_up, km)
     tmp = None
     try:
-        ctx = build_context(kind, period, data_dir, as_of)  # also validates the period and reads the data
+        ctx = build_context(kind, period, data_dir, as_of)  # also reads the data
+        require_ledgers(ctx.ds)
         label = ctx.period.label
+        params = {"period": label, "data_dir": str(data_dir), "as_of": as_of or ""}
+        inputs = ReportInputs(ctx.ds)
+        digest = inputs.fingerprint(kind, ctx.period, template(kind))
         final_dir = out_dir / label
-        out_dir.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out_dir))
+        tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=out_dir))
         executed = tmp / report_filename(kind, label, "ipynb")
         files = []
         nb = None
@@ -405,13 +477,12 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
         if excel is not None:
             excel.result()
             files.append(report_filename(kind, label, "xlsx"))
-        digest = inputs_hash(ctx.ds.input_hashes, params, kind)
         final_dir.mkdir(parents=True, exist_ok=True)
         published = []
         for name in files:
             os.replace(tmp / name, final_dir / name)
             published.append(final_dir / name)
-        result = Published(kind, label, published, digest, params)
+        result = Published(kind, label, published, digest, params, formats, inputs.input_files(ctx.period))
         if manifest:
             record_manifest(out_dir, result)
         return result
@@ -421,25 +492,3 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
             own_kernel.__exit__(None, None, None)
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
-
-
-def record_manifest(out_dir: Path, result: Published) -> None:
-    """Provenance: parameters, input hash and files of every published report (``reports/manifest.json``)."""
-    path = out_dir / MANIFEST
-    data = read_manifest(out_dir)
-    data[f"{result.kind}:{result.period}"] = {
-        "kind": result.kind, "period": result.period, "inputs_hash": result.inputs_hash, "parameters": result.params,
-        "files": [str(f.relative_to(out_dir)) for f in result.files], "generated_at": datetime.now().replace(microsecond=0).isoformat()}
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def read_manifest(out_dir: Path) -> dict:
-    path = Path(out_dir) / MANIFEST
-    if not path.is_file():
-        return {}
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError:
-        return {}

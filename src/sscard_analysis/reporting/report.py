@@ -20,10 +20,12 @@ from ..ingest.ledgers import HOTLINE
 from ..measures.activity import in_period
 from ..measures.documents import lateness, task_stages
 from ..measures.staffing import roster_check
+from ..privacy import scrub_text
 from . import charts
 from .context import ReportContext, build_context, period_title, received_in
 from .formatting import (
     STATUS_CLASS,
+    clip,
     STATUS_ZH,
     Fragment,
     figure_html,
@@ -390,22 +392,33 @@ def penalties_section(ctx: ReportContext) -> Fragment:
 
 
 
+IGNORED_SHOWN = 20
+
+
 def data_quality(ctx: ReportContext) -> Fragment:
-    """Rows read, accepted, quarantined and dropped per ledger, with the files that needed attention (Chinese names only)."""
+    """Rows read, accepted, quarantined and dropped per ledger, with the files that needed attention (Chinese names only).
+
+    A snapshot of the data folder when the report was generated (it is not
+    part of the report's fingerprint, so a stray file does not re-render
+    every report).
+    """
     s = ctx.ds.summary()
     s = s[s["files"] > 0]
     df = pd.DataFrame({"台账": s["台账"], "文件数": s["files"], "读入行": s["rows_read"].map(fmt_int), "接收": s["accepted"].map(fmt_int),
                        "隔离": s["quarantined"].map(fmt_int),
                        "剔除（空行/合计行/重复）": (s["dropped_blank"] + s["dropped_summary"] + s["dropped_duplicate"]).map(fmt_int),
                        "警告": s["warnings"].map(fmt_int)})
-    parts = [html_table(df, right=("文件数", "读入行", "接收", "隔离", "剔除（空行/合计行/重复）", "警告"))]
+    parts = [f'<p class="note">截至生成时（{ctx.generated_at:%Y-%m-%d %H:%M}）数据目录的读取情况。</p>',
+             html_table(df, right=("文件数", "读入行", "接收", "隔离", "剔除（空行/合计行/重复）", "警告"))]
     q = quarantine_zh(ctx.ds.quarantine)
     if len(q):
         top = q.assign(原因=q["原因"].str.split("；").str[0].str.replace(r"“.*”", "“…”", regex=True)).groupby(["台账", "原因"]).size().reset_index(name="行数")
         parts.append('<p class="lead">隔离原因（每行的文件、工作表和行号见 Excel 附表“隔离明细”）：</p>'
                      + html_table(top.sort_values("行数", ascending=False, kind="stable").head(15), right=("行数",)))
     if ctx.ds.ignored:
-        parts.append("<p>未读取的文件：" + "；".join(html.escape(f"{f}（{w}）") for f, w in ctx.ds.ignored) + "</p>")
+        shown = [html.escape(clip(scrub_text(f"{f}（{w}）"), 120)) for f, w in ctx.ds.ignored[:IGNORED_SHOWN]]
+        more = f"；等共 {len(ctx.ds.ignored)} 个" if len(ctx.ds.ignored) > IGNORED_SHOWN else ""
+        parts.append("<p>未读取的文件：" + "；".join(shown) + more + "</p>")
     return fragment(*parts)
 
 

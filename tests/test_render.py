@@ -1,0 +1,133 @@
+"""Publishing details of the renderer (issue 13): formats, temporary folders, stable pages, capped and scrubbed text."""
+
+import io
+import os
+import subprocess
+import sys
+import time
+
+import matplotlib.pyplot as plt
+import nbformat
+import openpyxl
+import pandas as pd
+import pytest
+
+from sscard_analysis import config
+from sscard_analysis.reporting import charts, render
+from sscard_analysis.reporting.excel import Workbook, csv_text
+from sscard_analysis.reporting.formatting import CELL_CHARS, html_table
+from sscard_analysis.reporting.render import ReportError, clean_stale_tmp, notebook_path, page_html, parse_formats, scrub_page, to_html
+
+PHONE, ID = "13812345678", "440106199001011234"
+
+
+@pytest.mark.parametrize("text, formats", [("html,pdf,xlsx,docx", ("html", "pdf", "xlsx", "docx")), ("docx,xlsx, HTML", ("html", "xlsx", "docx")),
+                                           ("pdf,pdf", ("pdf",))])
+def test_formats_are_parsed(text, formats):
+    assert parse_formats(text) == formats
+
+
+@pytest.mark.parametrize("text, message", [(",", "没有指定输出格式；可用 html,pdf,xlsx,docx"), ("", "没有指定输出格式；可用 html,pdf,xlsx,docx"),
+                                           ("html,doc", "未知格式 doc；可用 html, pdf, xlsx, docx")])
+def test_an_empty_or_unknown_format_list_is_refused(text, message):
+    # issue 13.8: `--format ","` published nothing and exited 0
+    with pytest.raises(ReportError) as exc:
+        parse_formats(text)
+    assert str(exc.value) == message
+
+
+def test_temporary_folders_of_dead_runs_are_removed(tmp_path):
+    # issue 13.6: `kill -9` of `report` left .tmp-* folders in --out forever
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (tmp_path / f".tmp-{dead.pid}-abc").mkdir()
+    (tmp_path / f".tmp-{dead.pid}-abc" / "社保卡服务周报_2024-W18.pdf").write_bytes(b"%PDF")
+    (tmp_path / f".tmp-{os.getpid()}-def").mkdir()  # a run still going (this process)
+    old = tmp_path / ".tmp-x1y2z3"  # an older version's name, without a process id
+    old.mkdir()
+    os.utime(old, (time.time() - 2 * 86400,) * 2)
+    removed = clean_stale_tmp(tmp_path)
+    assert sorted(p.name for p in removed) == sorted([f".tmp-{dead.pid}-abc", ".tmp-x1y2z3"])
+    assert [p.name for p in tmp_path.iterdir()] == [f".tmp-{os.getpid()}-def"]
+
+
+def _executed(ids: list[str]) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("## 一、主要指标"), nbformat.v4.new_code_cell("R.headline(ctx)")]
+    nb.cells[1].outputs = [nbformat.v4.new_output("display_data", {"text/html": "<p>受理 12 件</p>"})]
+    for cell, i in zip(nb.cells, ids):
+        cell["id"] = i
+    return nb
+
+
+def test_the_same_report_twice_gives_the_same_page():
+    # issue 13.14: papermill's injected cell has a random id, and the page carried it
+    a = to_html(_executed(["9f1c2e7a", "injected-5b1d"]), "周报")
+    b = to_html(_executed(["0d3e4f51", "injected-a9c0"]), "周报")
+    assert a == b and "受理 12 件" in a
+
+
+def test_pages_are_scrubbed_but_images_are_not():
+    # issue 13.4: a phone typed into 所属区 reached the HTML and PDF
+    image = "data:image/png;base64,iVBORw0KGgo" + PHONE + "AAAA" + ID + "=="
+    page = scrub_page(f'<td>{PHONE}</td><td>身份证{ID}</td><img src="{image}"/>')
+    assert PHONE not in page.split("<img")[0] and ID not in page.split("<img")[0]
+    assert "<td>138****5678</td>" in page and "**************1234" in page and image in page
+
+
+def test_long_text_is_capped_in_tables_and_the_pdf_stays_fast(tmp_path):
+    # issue 13.5: a 32,767-character 业务类别 ran WeasyPrint for 19 minutes
+    long = "社保卡" * 10_922 + "挂"
+    assert len(long) == 32_767
+    table = html_table(pd.DataFrame({"业务类别": [long, "挂失"], "件数": [1, 2]}))
+    cell = table.split("<td>")[1].split("</td>")[0]
+    assert len(cell) == CELL_CHARS and cell.endswith("…")
+    started = time.monotonic()
+    render.to_pdf(page_html(table, "周报"), tmp_path / "long.pdf")
+    assert time.monotonic() - started < 30  # 2,000 characters in one cell took 4 s, 8,000 took 92 s
+
+
+def test_the_excel_keeps_the_full_text_scrubbed_and_without_apostrophe(tmp_path):
+    # issue 13.5: the full text stays in the Excel detail; 13.11: no visible "'" before "=" in a string cell;
+    # 13.4: a phone or ID in any column is masked
+    long = "社保卡" * 10_922 + "挂"
+    frame = pd.DataFrame({"业务类别": [long, "=HYPERLINK(\"http://x\",\"点此\")"], "所属区": [PHONE, f"天河{ID}"]})
+    wb = Workbook(tmp_path / "t.xlsx")
+    wb.sheet("工单明细", frame)
+    wb.close()
+    ws = openpyxl.load_workbook(tmp_path / "t.xlsx")["工单明细"]
+    assert len(ws["A2"].value) == 32_767
+    assert ws["A3"].value == "=HYPERLINK(\"http://x\",\"点此\")" and ws["A3"].data_type == "s"
+    assert (ws["B2"].value, ws["B3"].value) == ("138****5678", "天河**************1234")
+
+
+@pytest.mark.parametrize("text, cell", [("=cmd|' -C calc'!A0", "'=cmd|' -C calc'!A0"), ("+1", "'+1"), ("@SUM(A1)", "'@SUM(A1)"),
+                                        ("\t=1", "'\t=1"), ("普通文字", "普通文字"), (f"电话{PHONE}", "电话138****5678"), (12, 12)])
+def test_csv_cells_are_formula_safe_and_scrubbed(text, cell):
+    assert csv_text(text) == cell
+
+
+def test_a_dollar_in_a_label_is_a_dollar():
+    # issue 13.13: "$" in a category made matplotlib parse mathtext and fail
+    charts.use_cjk_font()
+    fig = charts.ranked_bars(pd.Series({"$社保卡^$ 挂失": 5, "补换卡$": 3, "x" * 80: 1}), "按业务类别分布")
+    fig.savefig(io.BytesIO(), format="png")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    plt.close(fig)
+    assert "$社保卡^$ 挂失" in labels and max(len(t) for t in labels) == charts.LABEL_CHARS
+
+
+def test_templates_are_found_through_one_function(tmp_path, monkeypatch):
+    # issue 13.13: the renderer finds the templates through config.report_notebooks_dir() (package data once moved)
+    assert notebook_path("weekly") == config.report_notebooks_dir() / "weekly.ipynb"
+    assert notebook_path("weekly").is_file()
+    monkeypatch.setenv("SSCARD_REPORT_NOTEBOOKS", str(tmp_path))
+    assert notebook_path("monthly") == tmp_path / "monthly.ipynb"
+
+
+def test_a_read_only_or_file_out_is_one_line(tmp_path):
+    f = tmp_path / "reports"
+    f.write_text("", encoding="utf-8")
+    with pytest.raises(ReportError) as exc:
+        render.prepare_out_dir(f)
+    assert str(exc.value) == f"--out {f}: 是一个文件，不是文件夹"
