@@ -5,7 +5,6 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from _frames import dataset
 
 from sscard_analysis.config import Settings

@@ -31,10 +31,9 @@ import struct
 import zlib
 from zlib import error as zlib_error
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
