@@ -5,7 +5,16 @@ from pathlib import Path
 import nbformat
 import pytest
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").rglob("*.ipynb"))
+from sscard_analysis.config import report_notebooks_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+# The report templates ship inside the package (notebooks/reports in a checkout links to them).
+NOTEBOOKS = sorted((ROOT / "notebooks" / "explore").glob("*.ipynb")) + sorted(report_notebooks_dir().glob("*.ipynb"))
+
+
+def test_report_templates_are_package_data_linked_from_notebooks():
+    assert report_notebooks_dir() == ROOT / "src" / "sscard_analysis" / "notebooks" / "reports"
+    assert (ROOT / "notebooks" / "reports").resolve() == report_notebooks_dir()
 
 
 def test_there_are_notebooks():

@@ -37,7 +37,6 @@ RAW_DATA_DIR = DATA_DIR / "raw"
 INTERIM_DIR = DATA_DIR / "interim"
 SAMPLE_DIR = DATA_DIR / "sample"
 REPORTS_DIR = PROJ_ROOT / "reports"
-NOTEBOOKS_DIR = PROJ_ROOT / "notebooks"
 
 SETTINGS_FILE = "sscard.toml"
 BUDGET_YUAN = 5_177_000  # 1.1(2): the total budget, the default contract price
@@ -104,19 +103,14 @@ def quality_dir(data_dir: Path | str) -> Path:
 
 
 def report_notebooks_dir() -> Path:
-    """The report templates (``weekly.ipynb`` …): shipped in the package when installed, else ``notebooks/reports``.
+    """The report templates (``weekly.ipynb`` …), shipped in the package as package data.
 
-    ``$SSCARD_REPORT_NOTEBOOKS`` points to a folder of edited templates.
-    Every part of the package finds the templates through this function, so
-    moving them into the package (``sscard_analysis/notebooks/reports``,
-    listed as package data) needs no other change.
+    ``notebooks/reports`` in a checkout is a link to the same folder (for
+    ``make lab``); ``$SSCARD_REPORT_NOTEBOOKS`` points to a folder of edited templates.
     """
     if env := os.environ.get("SSCARD_REPORT_NOTEBOOKS"):
         return Path(env)
-    packaged = Path(__file__).resolve().parent / "notebooks" / "reports"
-    if packaged.is_dir():
-        return packaged
-    return NOTEBOOKS_DIR / "reports"
+    return Path(__file__).resolve().parent / "notebooks" / "reports"
 
 
 def settings_file(data_dir: Path | str | None) -> Path | None:

@@ -1,0 +1,72 @@
+"""The ``sscard`` command line.
+
+Each command lives in the module of its area (``data``: sample, validate,
+kpi, alerts, latest-month; ``reports``: report, run-due; ``ops``: banks,
+plan-inspections, letters) and registers
+itself here. Errors are one clear Chinese line on stderr per problem (no
+traceback) and never echo personal data; the exit codes are listed in
+:mod:`.common` and the README.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ..config import SettingsError, package_version
+from ..dates.calendar import CalendarError
+from ..dates.periods import PeriodError
+from ..ingest.reader import FatalInputError
+from ..privacy import scrub_text
+from . import data, delivery, ops, reports
+from .common import EXIT_DEFECT, EXIT_INTERRUPTED, EXIT_USER, Parser, UserError, os_error_line
+
+FATAL = (FatalInputError, SettingsError, PeriodError, CalendarError, UserError)
+COMMAND_MODULES = (data, reports, ops, delivery)
+
+
+def _fatal_types() -> tuple:
+    from ..reporting.charts import FontMissingError
+    from ..reporting.render import ReportError
+    from ..reporting.schedule import Busy
+
+    return FATAL + (ReportError, FontMissingError, Busy)
+
+
+def build_parser() -> Parser:
+    p = Parser(prog="sscard", description="广州市社会保障卡服务项目：台账校验、指标计算与报告")
+    p.add_argument("--version", action="version", version=f"sscard {package_version()}", help="显示版本号并退出")
+    sub = p.add_subparsers(dest="command", required=True, title="命令", metavar="命令")
+    for module in COMMAND_MODULES:
+        module.register(sub)
+    return p
+
+
+def _error(text: str) -> None:
+    for line in text.splitlines() or [""]:
+        print(f"错误: {scrub_text(line)}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except _fatal_types() as exc:
+        _error(str(exc))
+        return EXIT_USER
+    except OSError as exc:  # a folder that vanished or filled up mid-run
+        _error(os_error_line(exc))
+        return EXIT_USER
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if os.environ.get("SSCARD_DEBUG"):
+            raise
+        message = scrub_text(" ".join(str(exc).split()))[:300]
+        print(f"内部错误（程序缺陷，请报告）: {type(exc).__name__}: {message}；设置环境变量 SSCARD_DEBUG=1 可显示详情",
+              file=sys.stderr)
+        return EXIT_DEFECT
+
+
+if __name__ == "__main__":
+    sys.exit(main())
