@@ -30,14 +30,14 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ..config import INTERIM_DIR
+from ..config import work_dir
 from ..dates.periods import Period
 from ..ingest.ledgers import CATEGORY, CHANNEL, ID_NUMBER_COL, PHONE_COL, RECEIVED_AT, TICKET_ID
 from ..privacy import id_check_digit
 from .slices import UNFILLED, labelled, select
 
 KEY_ENV = "SSCARD_CITIZEN_KEY_FILE"
-KEY_FILE = INTERIM_DIR / "citizen_key"
+KEY_NAME = "citizen_key"  # in config.work_dir(): data/interim in a checkout
 DEFAULT_WINDOW_DAYS = 15
 """Two tickets of the same citizen and category at most this many calendar days apart are one matter (a reading:
 the contract gives no figure; 12345 centres use 15 to 30 days)."""
@@ -46,9 +46,9 @@ the contract gives no figure; 12345 centres use 15 to 30 days)."""
 def deployment_key(path: str | Path | None = None) -> bytes:
     """The deployment's secret key for citizen pseudonyms, created on first use.
 
-    ``path`` defaults to ``$SSCARD_CITIZEN_KEY_FILE`` or ``data/interim/citizen_key``.
+    ``path`` defaults to ``$SSCARD_CITIZEN_KEY_FILE`` or ``citizen_key`` in :func:`config.work_dir` (``data/interim`` in a checkout).
     """
-    p = Path(path or os.environ.get(KEY_ENV) or KEY_FILE)
+    p = Path(path or os.environ.get(KEY_ENV) or work_dir() / KEY_NAME)
     if p.is_file():
         text = p.read_text(encoding="ascii").strip()
         try:
