@@ -27,7 +27,17 @@ S = Settings(start=date(2024, 3, 1))
 def test_period_bounds(label, start, end):
     p = parse_period(label, S, now=datetime(2026, 1, 1))
     assert (p.start, p.end) == (start, end)
-    assert p.as_of == datetime.combine(end, datetime.max.time()).replace(microsecond=0)
+    # the whole service is cut off at the end of the assessment day: Sat 2025-03-01 and Sun 03-02 rest,
+    # Mon 2025-03-03 is the first working day after the service end (the February report's due day)
+    last = date(2025, 3, 3) if label == "contract" else end
+    assert p.as_of == datetime.combine(last, datetime.max.time()).replace(microsecond=0)
+
+
+def test_contract_cut_off_waits_for_the_assessment_day_only_until_now():
+    # before the assessment day is over, now is the cut-off; a 0-day report rule assesses on the last day itself
+    assert parse_period("contract", S, now=datetime(2025, 3, 2, 9, 0)).as_of == datetime(2025, 3, 2, 9, 0)
+    same_day = Settings(start=date(2024, 3, 1), report_due_workdays=0)
+    assert parse_period("contract", same_day, now=datetime(2026, 1, 1)).as_of == datetime(2025, 2, 28, 23, 59, 59)
 
 
 def test_as_of_defaults_to_now_when_earlier():

@@ -22,11 +22,11 @@ import pandas as pd
 from scipy.stats import poisson
 
 from ..dates.calendar import WorkCalendar, end_of_day
-from ..dates.periods import Period
+from ..dates.periods import Period, assessment_day
 from ..ingest.ledgers import LEDGERS
 from ..ingest.reader import DataSet
 from ..measures.activity import in_period
-from ..measures.deliverables import SCHEDULES, expected_reports, report_deadline, report_slots
+from ..measures.deliverables import SCHEDULES, expected_reports, report_slots
 from ..measures.staffing import MIN_STAFF, headcount_by_day, on_board, staffing_delivery
 
 MET, ON_PACE, AT_RISK, MISSED, NOT_ASSESSED = "met", "on_pace", "at_risk", "missed", "not_assessed"
@@ -106,13 +106,6 @@ def missing_ledger_reason(*ledgers: str) -> str:
 
 def _needs(ds: DataSet, ledger: str) -> str | None:
     return None if ds.has(ledger) else missing_ledger_reason(ledger)
-
-
-def assessment_day(settings, cal: WorkCalendar) -> date:
-    """The day the service year is assessed (CONTRACT_RULES A): the ``report_due_workdays``-th (default the
-    first) working day after the service end, so that the reports on the last week, month and quarter can
-    still arrive; the year is assessed once this day is over."""
-    return report_deadline(settings.end, settings, cal).date()
 
 
 def is_assessed(period: Period, settings, cal: WorkCalendar) -> bool:

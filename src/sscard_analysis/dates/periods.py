@@ -213,14 +213,38 @@ def parse_as_of(text: str) -> datetime:
     return value
 
 
+def report_due(last: date, settings: Settings, cal) -> date:
+    """The day by whose end a report on a period ending ``last`` is due: the ``report_due_workdays``-th working
+    day after it (表2 "次周、次月前"; default 1; 0 = ``last`` itself)."""
+    n = settings.report_due_workdays
+    return cal.add_workdays(last, n) if n else last
+
+
+def assessment_day(settings: Settings, cal) -> date:
+    """The day the service year is assessed (CONTRACT_RULES A): the day the reports on its last week, month and
+    quarter are due; the year is assessed once this day is over."""
+    return report_due(settings.end, settings, cal)
+
+
 def parse_period(label: str, settings: Settings | None = None, as_of: datetime | str | None = None, now: datetime | None = None) -> Period:
-    """A :class:`Period` from its label; the cut-off defaults to min(end of period, now)."""
+    """A :class:`Period` from its label; the cut-off defaults to min(end of period, now).
+
+    For the whole service period (``contract``) the default cut-off is instead
+    min(end of the :func:`assessment_day`, now): the reports due after the last
+    day still count, and once that day is over the year is assessed (B1, 3.1(1)).
+    """
     settings = settings or Settings()
     start, end, form, normal = _bounds(label, settings)
     if isinstance(as_of, str):
         as_of = parse_as_of(as_of)
     if as_of is None:
-        as_of = min(end_of_day(end), now or datetime.now().replace(microsecond=0))
+        last = end_of_day(end)
+        if form == "contract":
+            try:
+                last = end_of_day(assessment_day(settings, calendar_for(settings)))
+            except CalendarError:
+                pass  # the year after the service is not in the calendar yet: cut off at the service end
+        as_of = min(last, now or datetime.now().replace(microsecond=0))
     return Period(normal, start, end, as_of, form)
 
 

@@ -42,7 +42,7 @@ import pandas as pd
 
 from ..config import Settings, add_months
 from ..dates.calendar import WorkCalendar, end_of_day
-from ..dates.periods import Period
+from ..dates.periods import Period, assessment_day
 from ..ingest.ledgers import LEDGERS
 from ..ingest.reader import DataSet
 from ..reporting.formatting import STATUS_ZH
@@ -78,11 +78,6 @@ def second_payment_due(settings: Settings) -> date:
     2024-03-01 (reading for other starts: the last day of the 7th service month)."""
     first = date(settings.start.year, settings.start.month, 1)
     return min(add_months(first, SECOND_PAYMENT_MONTHS) - timedelta(days=1), settings.end)
-
-
-def assessment_day(settings: Settings, cal: WorkCalendar) -> date:
-    """The end of the first working day after the service end (CONTRACT_RULES A): the yearly assessment."""
-    return cal.add_workdays(settings.end, 1)
 
 
 def stage_period(stage: str, settings: Settings, cal: WorkCalendar, as_of: datetime | None = None,

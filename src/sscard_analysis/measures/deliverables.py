@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..config import Settings, add_months
 from ..dates.calendar import WorkCalendar, end_of_day
-from ..dates.periods import label_bounds, normalize_label, service_quarters
+from ..dates.periods import label_bounds, normalize_label, report_due, service_quarters
 
 WEEK, MONTH, QUARTER = "week", "month", "quarter"
 SCHEDULES = {"工单报告": QUARTER, "巡检报告": QUARTER, "周报": WEEK, "月报": MONTH, "应用案例分析报告": MONTH}
@@ -30,8 +30,7 @@ SLOT_COLUMNS = ["label", "first", "last", "deadline", "submitted_on", "report_id
 
 def report_deadline(last: date, settings: Settings, cal: WorkCalendar) -> pd.Timestamp:
     """The end of the ``report_due_workdays``-th working day after ``last`` (0: the end of ``last`` itself)."""
-    n = settings.report_due_workdays
-    return pd.Timestamp(end_of_day(cal.add_workdays(last, n) if n else last))
+    return pd.Timestamp(end_of_day(report_due(last, settings, cal)))
 
 
 def expected_reports(kind: str, settings: Settings, cal: WorkCalendar) -> pd.DataFrame:
