@@ -392,33 +392,25 @@ def compute_penalties(ds: DataSet, period: Period, indicators: dict, cal: WorkCa
     2.3(1), and data warnings that stop a rule from being applied in full)
     and ``turnover``. B1 is charged only on a period covering the whole
     service once the cut-off passes the assessment day; B9 and B10 once the
-    cut-off passes the service end.
+    cut-off passes the service end. Every other line is dated on the day it
+    is charged, so a period holds the lines of :func:`charged_to` dated inside it.
     """
     settings = ds.settings
     first, last = period.start, min(period.end, period.as_of.date())
-    items, flags, not_assessed = [], [], []
-
-    def need(rules: tuple[str, ...], clause: str, *ledgers: str) -> bool:
-        missing = [lg for lg in ledgers if not ds.has(lg)]
-        if missing:
-            not_assessed.extend({"rule": r, "clause": clause, "reason": missing_ledger_reason(*missing)} for r in rules)
-        return not missing
-
+    lines, dated_flags, not_assessed = charged_to(ds, period.as_of, cal)
+    items = [dict(it) for it in lines if first <= date.fromisoformat(it["date"]) <= last]
+    flags = list(dated_flags)
     staff = ds["staff"]
     whole_service = period.start <= settings.start and period.end >= settings.end
     if whole_service and is_assessed(period, settings, cal):
         for code, ind in indicators.items():
             if ind["status"] == "missed":
                 items.append(_item("B1", "3.1(1)", f"{code} {ind['name']} 未达标（{_fmt(ind['value'])} / 目标 {_fmt(ind['target'])}）", 2000, settings.end))
-    if need(("B2",), "3.1(5)", "staff"):
-        i, f, unreadable = b2_pay(staff, settings.start, settings.end, settings)
-        items += i
-        flags += f
+    if ds.has("staff"):
+        _, _, unreadable = _b2(staff, settings)
         flags += [{"flag": "数据提示：工资未达标季度无法识别，未计入B2", "clause": "3.1(5)",
                    "basis": (f"{u['file']} 第 {u['row']} 行 " if u["file"] else "") + f"{u['who']}：“{u['label']}”", "date": last.isoformat()}
                   for u in unreadable]
-    if need(("B3",), "3.2(3)", "staff"):
-        items += b3_replacement(staff, period.as_of, cal)
         team = on_board(staff, last)
         day = pd.Timestamp(last)
         notified = team[team["unfit_notice_on"].notna() & (team["unfit_notice_on"] <= day)
@@ -428,12 +420,64 @@ def compute_penalties(ds: DataSet, period: Period, indicators: dict, cal: WorkCa
         lo, hi = max(first, settings.start), min(last, settings.end)
         if lo <= hi:
             flags += headcount_flags(staff, lo, hi)
+    if ds.has("attendance") and ds.has("staff"):
+        flags += [{"flag": "请假≥5个工作日，须安排同资质人员顶岗", "clause": "3.5(2)",
+                   "basis": f"{_who(staff, f['staff_id'])} {f['month']} " + ("连续请假5个工作日" if f["kind"] == "consecutive" else f"当月请假累计达 {f['days']:g} 个工作日"),
+                   "date": f["until"]}
+                  for f in leave_flags(ds["attendance"], cal, first, last)]
+    turnover_info = None
+    if ds.has("staff"):
+        i, na, turnover_info = _turnover_lines(staff, settings, min(settings.end, period.as_of.date()))
+        if whole_service and period.as_of >= end_of_day(settings.end):  # settled on the whole service period
+            items += i
+            not_assessed = not_assessed + na
+    flags = [f for f in flags if first <= date.fromisoformat(f["date"][:10]) <= last]
+    items.sort(key=lambda it: (int(it["rule"][1:]), it["date"], it["basis"]))
+    total = round(sum(it["amount_yuan"] for it in items), 2)
+    return {"total_yuan": total, "items": items, "not_assessed": not_assessed, "flags": flags, "turnover": turnover_info}
+
+
+@last_result
+def _b2(staff: pd.DataFrame, settings) -> tuple[list[dict], list[dict], list[dict]]:
+    return b2_pay(staff, settings.start, settings.end, settings)
+
+
+@last_result
+def _turnover_lines(staff: pd.DataFrame, settings, last: date):
+    return b9_b10_turnover(staff, settings, last)
+
+
+@last_result
+def charged_to(ds: DataSet, as_of, cal: WorkCalendar) -> tuple[list[dict], list[dict], list[dict]]:
+    """The B2–B8 and B11 lines charged from the service start through the cut-off ``as_of``, each dated on the
+    day it is charged, with the flags dated with them and the rules not assessed (each once).
+
+    A report asks for its period and for the service to date (the settlement) at the same cut-off: the lines
+    are computed once and each period keeps those dated inside it. The result is shared: do not modify it.
+    """
+    settings = ds.settings
+    span = Period("service-to-date", settings.start, max(settings.end, as_of.date()), as_of)
+    items, flags, not_assessed = [], [], []
+
+    def need(rules: tuple[str, ...], clause: str, *ledgers: str) -> bool:
+        missing = [lg for lg in ledgers if not ds.has(lg)]
+        if missing:
+            not_assessed.extend({"rule": r, "clause": clause, "reason": missing_ledger_reason(*missing)} for r in rules)
+        return not missing
+
+    staff = ds["staff"]
+    if need(("B2",), "3.1(5)", "staff"):
+        i, f, _ = _b2(staff, settings)
+        items += i
+        flags += f
+    if need(("B3",), "3.2(3)", "staff"):
+        items += b3_replacement(staff, as_of, cal)
     if need(("B4",), "3.3(1)", "pm_duties"):
         i, f = b4_pm_duties(ds["pm_duties"], settings.monthly_fee_yuan, settings.start, settings.end)
         items += i
         flags += f
     if need(("B5",), "3.4(1)", "complaints"):
-        seen = ds["complaints"][ds["complaints"]["received_on"] <= pd.Timestamp(period.as_of)]
+        seen = ds["complaints"][ds["complaints"]["received_on"] <= pd.Timestamp(as_of)]
         i, f = b5_complaints(seen, staff)
         items += i
         flags += f
@@ -444,31 +488,16 @@ def compute_penalties(ds: DataSet, period: Period, indicators: dict, cal: WorkCa
         flags += f
     if need(("B8",), "3.5(1)", "attendance", "staff"):
         items += b8_absence(ds["attendance"], staff, settings.start, cal)
-        flags += [{"flag": "请假≥5个工作日，须安排同资质人员顶岗", "clause": "3.5(2)",
-                   "basis": f"{_who(staff, f['staff_id'])} {f['month']} " + ("连续请假5个工作日" if f["kind"] == "consecutive" else f"当月请假累计达 {f['days']:g} 个工作日"),
-                   "date": f["until"]}
-                  for f in leave_flags(ds["attendance"], cal, first, last)]
-    turnover_info = None
-    if need(("B9", "B10"), "3.6(1)", "staff"):
-        service_last = min(settings.end, period.as_of.date())
-        i, na, turnover_info = b9_b10_turnover(staff, settings, service_last)
-        if whole_service and period.as_of >= end_of_day(settings.end):  # settled on the whole service period
-            items += i
-            not_assessed += na
+    need(("B9", "B10"), "3.6(1)", "staff")
     if ds.has("documents") or ds.has("deliverables"):
-        items += b11_documents(ds["documents"], period, settings, cal, ds["deliverables"] if ds.has("deliverables") else None)
+        items += b11_documents(ds["documents"], span, settings, cal, ds["deliverables"] if ds.has("deliverables") else None)
         if not ds.has("deliverables"):
             not_assessed.append({"rule": "B11", "clause": "3.7(1)", "reason": "缺少成果台账（deliverables），周报、月报的迟交无法评估"})
         elif not ds.has("documents"):
             not_assessed.append({"rule": "B11", "clause": "3.7(1)", "reason": "缺少办文台账（documents），采购人办文需求的超时无法评估"})
     else:
         need(("B11",), "3.7(1)", "documents", "deliverables")
-    # Keep what is charged inside the period; B1, B9 and B10 belong to the service period as a whole.
-    items = [it for it in items if it["rule"] in ("B1", "B9", "B10") or first <= date.fromisoformat(it["date"]) <= last]
-    flags = [f for f in flags if first <= date.fromisoformat(f["date"][:10]) <= last]
-    items.sort(key=lambda it: (int(it["rule"][1:]), it["date"], it["basis"]))
-    total = round(sum(it["amount_yuan"] for it in items), 2)
-    return {"total_yuan": total, "items": items, "not_assessed": not_assessed, "flags": flags, "turnover": turnover_info}
+    return items, flags, not_assessed
 
 
 def termination_triggers(complaints: pd.DataFrame) -> list[dict]:
