@@ -90,9 +90,11 @@ def ticket_terms(tickets: pd.DataFrame) -> pd.Series:
 
 
 def _long(terms: pd.Series) -> pd.DataFrame:
-    """(row label, term) pairs, one per ticket and term."""
-    s = terms.map(sorted).explode().dropna()
-    return pd.DataFrame({"row": s.index, "term": s.to_numpy(dtype=object)})
+    """(row label, term) pairs, one per ticket and term (each ticket's terms in sorted order)."""
+    sizes = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
+    flat = np.empty(int(sizes.sum()), dtype=object)
+    flat[:] = [w for s in terms for w in sorted(s)]
+    return pd.DataFrame({"row": np.repeat(terms.index.to_numpy(), sizes), "term": flat})
 
 
 def term_counts(tickets: pd.DataFrame, by: list[str] | None = None, terms: pd.Series | None = None) -> pd.DataFrame:
@@ -134,11 +136,16 @@ def distinctive_terms(target: pd.Series, reference: pd.Series, top: int = 5, min
     lift > 1 are kept; sorted by ``score`` = tickets × log(lift).
     """
     n1, n0 = len(target), len(reference)
+    a = _long(target)["term"].value_counts() if n1 else pd.Series(dtype=int)
+    b = _long(reference)["term"].value_counts() if n0 else pd.Series(dtype=int)
+    return _distinctive(a, n1, b, n0, top, min_tickets)
+
+
+def _distinctive(a: pd.Series, n1: int, b: pd.Series, n0: int, top: int, min_tickets: int) -> pd.DataFrame:
+    """:func:`distinctive_terms` from the term counts: ``a`` in the target's ``n1`` tickets, ``b`` in the reference's ``n0``."""
     cols = ["term", "tickets", "share", "reference_tickets", "reference_share", "lift", "score"]
     if not n1:
         return pd.DataFrame(columns=cols)
-    a = _long(target)["term"].value_counts()
-    b = _long(reference)["term"].value_counts() if n0 else pd.Series(dtype=int)
     df = pd.DataFrame({"term": a.index, "tickets": a.to_numpy()})
     df = df[df["tickets"] >= min_tickets]
     df["share"] = df["tickets"] / n1
@@ -162,21 +169,25 @@ def typical_examples(tickets: pd.DataFrame, k: int = 2, terms: pd.Series | None 
     if tickets.empty:
         return []
     terms = ticket_terms(tickets) if terms is None else terms.loc[tickets.index]
-    profile = _long(terms)["term"].value_counts() / len(tickets)
-    norm = math.sqrt(float((profile**2).sum())) or 1.0
-    scores = terms.map(lambda s: sum(profile.get(w, 0.0) for w in s) / (math.sqrt(len(s)) * norm) if s else 0.0)
-    text = scrubbed_text(tickets)
-    order = pd.DataFrame({"score": scores, "text": text, "id": tickets["ticket_id"].astype(str)}).sort_values(
-        ["score", "id"], ascending=[False, True])
+    counts = _long(terms)["term"].value_counts() / len(tickets)
+    norm = math.sqrt(float((counts**2).sum())) or 1.0
+    profile = counts.to_dict()
+    scores = [sum(profile.get(w, 0.0) for w in s) / (math.sqrt(len(s)) * norm) if s else 0.0 for s in terms]
+    order = pd.DataFrame({"score": scores, "id": tickets["ticket_id"].astype(str).to_numpy()}, index=tickets.index)
+    order = order.sort_values(["score", "id"], ascending=[False, True]).index
     out: list[str] = []
+    texts: list[str] = []
     seen_terms: list[frozenset] = []
-    for idx, row in order.iterrows():
-        if any(terms.loc[idx] == s for s in seen_terms) or row["text"] in out:
-            continue
-        out.append(row["text"][:length] + ("…" if len(row["text"]) > length else ""))
-        seen_terms.append(terms.loc[idx])
-        if len(out) == k:
-            break
+    for start in range(0, len(order), 64):  # only the best-scoring rows are scrubbed, a batch at a time
+        batch = order[start:start + 64]
+        for idx, text in zip(batch, scrubbed_text(tickets.loc[batch])):
+            if any(terms.loc[idx] == s for s in seen_terms) or text in texts:
+                continue
+            texts.append(text)
+            out.append(text[:length] + ("…" if len(text) > length else ""))
+            seen_terms.append(terms.loc[idx])
+            if len(out) == k:
+                return out
     return out
 
 
@@ -261,14 +272,20 @@ def hot_topics(tickets: pd.DataFrame, period: Period, previous: Period | None, t
         rated_by = labelled(r[CATEGORY]).value_counts()
         sat_by = labelled(r.loc[r["satisfied"], CATEGORY]).value_counts()
     terms = ticket_terms(cur)
+    pairs = _long(terms)
+    pairs["topic"] = cats.loc[pairs["row"]].to_numpy()
+    all_terms = pairs["term"].value_counts()
+    by_topic = pairs.groupby(["topic", "term"], observed=True).size()
     rows = []
     for topic, n in counts.items():
         mine = cats == topic
+        own = by_topic.loc[topic] if topic in by_topic.index.get_level_values(0) else pd.Series(dtype=int)
+        other = all_terms.sub(own, fill_value=0).astype(int)
         prev_n = int(before.get(topic, 0)) if before is not None else None
         k = int(sat_by.get(topic, 0)) if hot_filters is not None else 0
         m = int(rated_by.get(topic, 0)) if hot_filters is not None else 0
         ci = wilson_interval(k, m)
-        dist = distinctive_terms(terms[mine], terms[~mine], top=3, min_tickets=2)
+        dist = _distinctive(own, int(mine.sum()), other[other > 0], int((~mine).sum()), top=3, min_tickets=2)
         rows.append({
             "topic": topic, "tickets": int(n), "share": n / len(cur),
             "previous": np.nan if prev_n is None else prev_n,

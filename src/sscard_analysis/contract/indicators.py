@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
-from scipy.stats import poisson
 
 from ..dates.calendar import WorkCalendar, end_of_day
 from ..dates.periods import Period, assessment_day
@@ -153,6 +152,8 @@ def quota_status(cumulative: float, target: float, elapsed: int, total_days: int
         status = ON_PACE if cumulative >= pace else AT_RISK
         p = None
         if use_poisson and elapsed:
+            from scipy.stats import poisson  # imported here: scipy.stats costs ~0.5 s, and most commands never get here
+
             mu = cumulative / elapsed * remaining
             p = float(poisson.sf(math.ceil(need) - 1, mu)) if mu > 0 else 0.0
     reach = None

@@ -22,7 +22,6 @@ from ..measures.hotline import (
     prepare_tickets,
     received,
 )
-from . import charts
 
 KINDS = {"weekly": "周报", "monthly": "月报", "quarterly": "季报", "annual": "年报"}
 REPORT_COLUMNS = KPI_COLUMNS + ["category", "district", "bank", "handler", "content", "citizen_name"]
@@ -134,6 +133,8 @@ def build_context(kind: str, period: str, data_dir: str | Path, as_of: str | Non
     """Load the data folder and compute the period's KPIs and the previous period's."""
     if kind not in KINDS:
         raise ValueError(f"report kind must be one of {sorted(KINDS)}")
+    from . import charts  # matplotlib only where a report is drawn (a report's parent process never draws)
+
     charts.use_cjk_font()
     return context_for(kind, load(Path(data_dir)), period, as_of)
 
