@@ -178,3 +178,19 @@ def test_a_missing_report_on_the_last_month_is_charged_on_the_service_end():
     assert "2025-03-04 为超时第 1 天（服务期结束后，计入服务期最后一日）" in items[0]["basis"]
     assert b11_documents(docs, parse_period("2025-02", s, as_of="2025-03-06T18:00"), s, CAL, deliv) == items
     assert b11_documents(docs, parse_period("2025-03", s, as_of="2025-03-06T18:00"), s, CAL, deliv) == []
+
+
+def test_deadline_the_calendar_cannot_know_is_not_assessed():
+    # A request dated in a year no calendar describes (2031) and one whose 5-working-day deadline would run past
+    # the last known day: both get no deadline (NaT) instead of stopping the computation; the May row is unaffected.
+    last_year = CAL.years[-1]
+    docs = ledger_frame("documents", [
+        D("F1", "规划方案", "2031-03-02 09:00", "中等"),
+        D("F2", "规划方案", f"{last_year}-12-31 09:00", "中等", rev_req=f"{last_year}-12-31 10:00"),
+        D("M1", "规划方案", "2024-05-06 10:00", "中等", submitted="2024-05-13 09:00"),  # due 05-09, as D1 above
+    ])
+    st = document_stages(docs, Settings(), CAL)
+    assert list(zip(st["doc_id"], st["stage"])) == [("F1", "初稿"), ("F2", "初稿"), ("F2", "修改"), ("M1", "初稿")]
+    assert st["deadline"].isna().tolist() == [True, True, True, False]
+    k = document_kpis(docs, parse_period("2024-05"), Settings(), CAL)
+    assert k["late"] == 1 and k["late_days"] == 4  # M1: 05-10..05-13

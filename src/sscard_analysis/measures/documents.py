@@ -18,7 +18,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from ..config import REVISION_DAYS, Settings
-from ..dates.calendar import WorkCalendar, end_of_day
+from ..dates.calendar import WorkCalendar
 from ..dates.periods import Period
 from .deliverables import report_slots
 from .memo import last_result
@@ -27,26 +27,34 @@ STAGE_COLUMNS = ["doc_id", "doc_type", "title", "stage", "deadline", "done_at", 
 
 
 def document_stages(docs: pd.DataFrame, settings: Settings, cal: WorkCalendar) -> pd.DataFrame:
-    """One row per deadline: the first draft and, where comments came, the revision.
+    """One row per deadline: the first draft and, where comments came, the revision (in the ledger's order).
 
-    ``deadline`` is NaT when none can be set (来文办阅/会议材料 without deadline_on).
+    ``deadline`` is NaT when none can be set (来文办阅/会议材料 without
+    deadline_on) and when the working-day calendar cannot know it (a request
+    in, or a deadline counted into, a year the calendar does not describe;
+    :meth:`~sscard_analysis.dates.calendar.WorkCalendar.due_after`): such a
+    stage lies outside every period that can be computed, so it is never
+    counted late there, and one far-out row does not stop the rest.
     """
-    rows = []
-    for d in docs.itertuples(index=False):
-        extension = bool(d.extension_approved) if isinstance(d.extension_approved, bool) else False
-        if pd.notna(d.deadline_on):
-            deadline = d.deadline_on
-        else:
-            days = settings.doc_days.get(d.doc_type, {}).get(d.difficulty if isinstance(d.difficulty, str) else "中等")
-            deadline = pd.Timestamp(end_of_day(cal.add_workdays(d.requested_at.date(), days))) if days else pd.NaT
-        rows.append((d.doc_id, d.doc_type, d.title, "初稿", deadline, d.submitted_at, extension))
-        if pd.notna(d.revision_requested_at):
-            rdeadline = pd.Timestamp(end_of_day(cal.add_workdays(d.revision_requested_at.date(), REVISION_DAYS)))
-            rows.append((d.doc_id, d.doc_type, d.title, "修改", rdeadline, d.revised_at, extension))
-    out = pd.DataFrame(rows, columns=STAGE_COLUMNS)
-    for c in ("deadline", "done_at"):
-        out[c] = pd.to_datetime(out[c])
-    return out
+    extension = docs["extension_approved"].map(lambda v: v if isinstance(v, bool) else False).astype(bool)
+    difficulty = docs["difficulty"].map(lambda v: v if isinstance(v, str) else "中等")
+    days = pd.Series([settings.doc_days.get(t, {}).get(d) or None for t, d in zip(docs["doc_type"], difficulty)],
+                     index=docs.index, dtype="float64")
+    given = pd.to_datetime(docs["deadline_on"])
+    first = given.where(given.notna(), cal.due_after(pd.to_datetime(docs["requested_at"]), days))
+    revision_at = pd.to_datetime(docs["revision_requested_at"])
+    revision = cal.due_after(revision_at, pd.Series(float(REVISION_DAYS), index=docs.index))
+    order = pd.RangeIndex(len(docs))
+    parts = [
+        pd.DataFrame({"doc_id": docs["doc_id"], "doc_type": docs["doc_type"], "title": docs["title"], "stage": "初稿",
+                      "deadline": first, "done_at": pd.to_datetime(docs["submitted_at"]), "extension": extension,
+                      "_order": order, "_stage": 0}),
+        pd.DataFrame({"doc_id": docs["doc_id"], "doc_type": docs["doc_type"], "title": docs["title"], "stage": "修改",
+                      "deadline": revision, "done_at": pd.to_datetime(docs["revised_at"]), "extension": extension,
+                      "_order": order, "_stage": 1})[revision_at.notna().to_numpy()],
+    ]
+    out = pd.concat(parts, ignore_index=True).sort_values(["_order", "_stage"], kind="stable")
+    return out[STAGE_COLUMNS].reset_index(drop=True)
 
 
 def report_stages(deliverables: pd.DataFrame, settings: Settings, cal: WorkCalendar) -> pd.DataFrame:
