@@ -300,6 +300,20 @@ def test_leave_flag_dated_on_the_fifth_day_in_any_period():
         ("month", "2024-05-14"), ("consecutive", "2024-05-14")]
 
 
+def test_leave_the_calendar_cannot_place_is_left_out():
+    from sscard_analysis.measures.staffing import leave_flags
+
+    last = CAL.years[-1]
+    # 病假 of 8 days from the last known working days of the calendar's last year (12-25 … 12-31 are 5 working days,
+    # then the days run into a year nobody described), plus a row dated in an unknown year: neither stops the
+    # computation; the five placed days still make a consecutive flag, dated on the fifth.
+    fifth = CAL.add_workdays(date(last, 12, 24), 5)
+    att = ledger_frame("attendance", [dict(staff_id="W3", date=f"{last}-12-25", kind="病假", days=8),
+                                      dict(staff_id="W4", date=f"{last + 5}-03-02", kind="事假", days=6)])
+    flags = leave_flags(att, CAL, date(last, 12, 1), date(last, 12, 31))
+    assert [(f["staff_id"], f["kind"], f["until"]) for f in flags if f["kind"] == "consecutive"] == [("W3", "consecutive", fifth.isoformat())]
+
+
 def test_pay_quarter_running_past_the_service_end():
     from sscard_analysis.contract.penalties import b2_pay
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import add_months
-from ..dates.calendar import WorkCalendar
+from ..dates.calendar import CalendarError, WorkCalendar
 
 LEVEL_RANK = {"经理级": 4, "高级": 3, "中级": 2, "初级": 1}
 
@@ -228,14 +228,22 @@ def leave_flags(attendance: pd.DataFrame, cal: WorkCalendar, first: date, last: 
 
 
 def covered_days(start: date, days: float, cal: WorkCalendar) -> list[tuple[date, float]]:
-    """The working days a row covers, with the share of each (1 or a final half)."""
+    """The working days a row covers, with the share of each (1 or a final half).
+
+    Days the working-day calendar cannot place (a row dated in, or running
+    into, a year it does not describe) are left out: they lie outside every
+    period that can be computed, and one such row never stops the rest.
+    """
     out, d, left = [], start, days
-    if not cal.is_workday(d):
-        d = cal.add_workdays(d, 1)
-    while left > 0:
-        share = min(1.0, left)
-        out.append((d, share))
-        left -= share
-        if left > 0:
+    try:
+        if not cal.is_workday(d):
             d = cal.add_workdays(d, 1)
+        while left > 0:
+            share = min(1.0, left)
+            out.append((d, share))
+            left -= share
+            if left > 0:
+                d = cal.add_workdays(d, 1)
+    except CalendarError:
+        pass
     return out
