@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -461,7 +462,7 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
         if {"html", "pdf", "docx"} & set(formats):
             if own_kernel is not None:
                 warming.result()
-            side.submit(_preload, formats)  # while the kernel works, this process is idle
+            preload = side.submit(_preload, formats)  # while the kernel works, this process is idle
             try:
                 nb = execute(kind, params, executed, kernel_name, km)
             except ReportError:
@@ -470,6 +471,7 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
                 if executed.exists():
                     shutil.copy2(executed, failed / executed.name)
                 raise
+            futures_wait([preload])  # never two PDF renders at once; a failed warm-up shows again in the real one
             page = to_html(nb, ctx.title)
             if "html" in formats:
                 (tmp / report_filename(kind, label, "html")).write_text(page, encoding="utf-8")
