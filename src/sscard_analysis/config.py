@@ -454,3 +454,14 @@ def report_settings(settings: Settings) -> dict:
         return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
 
     return {k.field: plain(getattr(settings, k.field)) for k in SCHEMA if k.report}
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs (one of another user counts): lock holders and build folders of dead runs."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
+from ..config import pid_alive
 from ..reporting.word import zip_stamp
 
 MANIFEST = "manifest.json"
@@ -132,16 +133,6 @@ def write_zip(folder: Path, target: Path, when: datetime | None = None) -> None:
 # ---------------------------------------------------------------- atomic publication
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _clear_stale(parent: Path, name: str) -> None:
     """Remove staging folders of earlier builds of ``name`` whose process is gone (a kill leaves one behind)."""
     for old in parent.glob(f".{name}.tmp-*"):
@@ -149,7 +140,7 @@ def _clear_stale(parent: Path, name: str) -> None:
             pid = int(old.name.rsplit("-", 2)[-2])
         except (ValueError, IndexError):
             continue
-        if not _pid_alive(pid):
+        if not pid_alive(pid):
             shutil.rmtree(old, ignore_errors=True)
 
 

@@ -39,7 +39,7 @@ sys.modules.setdefault("rfc3987_syntax", None)
 
 import nbformat  # noqa: E402
 
-from ..config import PROJ_ROOT, load_settings, report_notebooks_dir
+from ..config import PROJ_ROOT, load_settings, pid_alive, report_notebooks_dir
 from ..dates.periods import check_period, parse_period
 from ..privacy import scrub_text
 from .context import KINDS, build_context, report_filename
@@ -101,16 +101,6 @@ def prepare_out_dir(out_dir: Path) -> None:
         raise ReportError(f"--out {out_dir}: 无法写入（{exc.strerror or exc}）") from None
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def clean_stale_tmp(out_dir: Path, older_than_s: float = 24 * 3600) -> list[Path]:
     """Remove the ``.tmp-<pid>-…`` folders of runs whose process is gone (a killed ``report``).
 
@@ -120,7 +110,7 @@ def clean_stale_tmp(out_dir: Path, older_than_s: float = 24 * 3600) -> list[Path
     removed = []
     for path in Path(out_dir).glob(TMP_PREFIX + "*"):
         m = re.match(re.escape(TMP_PREFIX) + r"(\d+)-", path.name)
-        stale = (not _pid_alive(int(m[1]))) if m else (time.time() - path.stat().st_mtime > older_than_s)
+        stale = (not pid_alive(int(m[1]))) if m else (time.time() - path.stat().st_mtime > older_than_s)
         if stale and path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
@@ -409,8 +399,9 @@ def to_docx(page: str, ctx, out: Path) -> None:
 
 
 def write_excel(ctx, out: Path) -> None:
+    # The analysis code behind the sheets loads here, in the side thread, while the kernel starts.
     from .excel import Workbook
-    from .workbook import excel_sheets  # the analysis code loads here, in the side thread, while the kernel starts
+    from .workbook import excel_sheets
 
     wb = Workbook(out)
     try:

@@ -43,7 +43,7 @@ from datetime import date, datetime, timedelta
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from ..config import Settings, add_months
+from ..config import Settings, add_months, pid_alive
 from ..dates.periods import parse_period, service_quarters
 from .manifest import ReportInputs, read_manifest, require_ledgers
 from .render import FORMATS, clean_stale_tmp, prepare_out_dir, template
@@ -58,16 +58,6 @@ class Busy(RuntimeError):
 
 def _holder(text: str) -> dict[str, str]:
     return dict(part.split("=", 1) for part in text.split() if "=" in part)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @contextmanager
@@ -96,7 +86,7 @@ def exclusive(out_dir: Path):
         previous = _holder(fh.read())
         if "pid" in previous and previous["pid"].isdigit() and int(previous["pid"]) != os.getpid():
             pid = int(previous["pid"])
-            state = "已不存在" if not _pid_alive(pid) else "未持有锁"
+            state = "已不存在" if not pid_alive(pid) else "未持有锁"
             notes.append(f"上次 run-due（进程 {pid}，{previous.get('started', '').replace('T', ' ')} 开始）未正常结束，"
                          f"该进程{state}；本次已接管 {LOCK}")
         fh.seek(0)
