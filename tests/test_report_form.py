@@ -13,6 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from _frames import dataset
+from _pages import page_boxes
 from docx import Document
 from docx.oxml.ns import qn
 
@@ -83,22 +84,11 @@ def test_toc_entries_carry_the_page_of_their_section(tmp_path):
 
 def _overflow(page: str) -> list[tuple[int, str, float]]:
     """(page, element, points past the right edge of the text block) of every box that sticks out."""
-    from weasyprint import HTML
-    from weasyprint.formatting_structure import boxes
-
-    def walk(b):
-        if isinstance(b, boxes.MarginBox):
-            return
-        yield b
-        for c in getattr(b, "children", []) or []:
-            yield from walk(c)
-
     out = []
-    for i, pg in enumerate(HTML(string=page).render().pages, 1):
-        box = pg._page_box
+    for i, box, inner in page_boxes(page):
         right = box.content_box_x() + box.width
-        out += [(i, b.element_tag, b.position_x + b.margin_width() - right) for b in walk(box)
-                if not isinstance(b, boxes.PageBox) and b.position_x + b.margin_width() > right + 0.5]
+        out += [(i, b.element_tag, b.position_x + b.margin_width() - right) for b in inner
+                if b.position_x + b.margin_width() > right + 0.5]
     return out
 
 

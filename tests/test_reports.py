@@ -7,6 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from _pages import page_boxes
 from docx import Document
 
 from sscard_analysis.ingest.reader import load
@@ -246,21 +247,11 @@ def test_toc_entries_carry_page_numbers(rendered, kind, period):
 
 def _layout(page_html: str):
     """(page number, right overflow in points of the widest box, filled share of the page height) per page."""
-    from weasyprint import HTML
     from weasyprint.formatting_structure import boxes
 
-    def walk(b):
-        if isinstance(b, boxes.MarginBox):
-            return
-        yield b
-        for c in getattr(b, "children", []) or []:
-            yield from walk(c)
-
     out = []
-    for i, pg in enumerate(HTML(string=page_html).render().pages, 1):
-        box = pg._page_box
+    for i, box, inner in page_boxes(page_html):
         right, top = box.content_box_x() + box.width, box.content_box_y()
-        inner = [b for b in walk(box) if not isinstance(b, boxes.PageBox)]
         over = max(b.position_x + b.margin_width() - right for b in inner)
         leaves = [b for b in inner if isinstance(b, (boxes.LineBox, boxes.ReplacedBox, boxes.TableRowBox))]
         bottom = max(b.position_y + b.margin_height() for b in leaves)
