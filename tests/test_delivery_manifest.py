@@ -8,11 +8,11 @@ import pytest
 
 from sscard_analysis.cli import main
 from sscard_analysis.delivery.backup import write_backup
+from sscard_analysis.ingest.files import file_hash
 from sscard_analysis.delivery.manifest import (
     MANIFEST,
     DeliveryError,
     publish,
-    sha256_file,
     staging,
     verify,
     write_manifest,
@@ -40,7 +40,7 @@ def test_manifest_lists_every_file_with_hash_and_size(package):
     m = json.loads((package / MANIFEST).read_text(encoding="utf-8"))
     assert sorted(m["files"]) == ["报告/周报.html", "报告/月报.html", "清单.csv"]
     # "a,b\n1,2\n" is 8 bytes
-    assert m["files"]["清单.csv"] == {"sha256": sha256_file(package / "清单.csv"), "size": 8}
+    assert m["files"]["清单.csv"] == {"sha256": file_hash(package / "清单.csv"), "size": 8}
     assert m["inputs"] == {"tickets.xlsx": "ab" * 32}
     assert m["parameters"] == {"period": "2024-05"} and m["kind"] == "package" and m["package_version"]
     assert m["built_at"] == "2024-05-31T23:59:59"
@@ -167,8 +167,8 @@ def test_backup_archives_the_raw_files_and_verifies(tmp_path, capsys):
         m = json.loads(zf.read("台账备份_2024-05-31/manifest.json"))
     assert names == sorted(f"台账备份_2024-05-31/{n}" for n in
                            ["2024/培训.csv", "sscard.toml", "工单台账2024年05月.xlsx", "manifest.json"])
-    assert m["kind"] == "backup" and m["files"]["2024/培训.csv"]["sha256"] == sha256_file(data / "2024" / "培训.csv")
-    assert m["inputs"]["sscard.toml"] == sha256_file(data / "sscard.toml")
+    assert m["kind"] == "backup" and m["files"]["2024/培训.csv"]["sha256"] == file_hash(data / "2024" / "培训.csv")
+    assert m["inputs"]["sscard.toml"] == file_hash(data / "sscard.toml")
     assert main(["verify", str(out)]) == 0
     assert "台账备份" in capsys.readouterr().out
 

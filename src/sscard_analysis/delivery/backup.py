@@ -16,7 +16,8 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
-from .manifest import MANIFEST, DeliveryError, manifest_text, sha256_file
+from ..ingest.files import file_hash
+from .manifest import MANIFEST, DeliveryError, manifest_text
 
 
 def backup_files(data_dir: Path, exclude: Path | None = None) -> list[Path]:
@@ -60,13 +61,13 @@ def write_backup(data_dir: Path | str, target: Path | str, now: datetime | None 
                 rel = p.relative_to(data_dir).as_posix()
                 if rel == MANIFEST:
                     raise DeliveryError(f"{data_dir}: 数据目录中有名为 {MANIFEST} 的文件，与备份清单同名，请改名后再备份")
-                digest = sha256_file(p)
+                digest = file_hash(p)
                 info = zipfile.ZipInfo.from_file(p, f"{root}/{rel}")
                 info.compress_type = zipfile.ZIP_DEFLATED
                 with open(p, "rb") as src, zf.open(info, "w") as dst:
                     while chunk := src.read(1 << 20):
                         dst.write(chunk)
-                if sha256_file(p) != digest:
+                if file_hash(p) != digest:
                     raise DeliveryError(f"{rel}: 备份过程中文件被修改，请稍后重试")
                 listed[rel] = {"sha256": digest, "size": p.stat().st_size}
             params = {"data_dir": str(data_dir.resolve()), "files": len(listed)}

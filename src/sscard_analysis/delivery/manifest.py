@@ -26,6 +26,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from ..config import pid_alive
+from ..ingest.files import file_hash
 from ..reporting.word import zip_stamp
 
 MANIFEST = "manifest.json"
@@ -52,22 +53,13 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file's content, read in 1 MiB chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def input_hashes(data_dir: Path, ledger_hashes: dict[str, str]) -> dict[str, str]:
     """The inputs a package depends on: the ledger files read (their SHA-256, from the reader) and the
     folder's ``sscard.toml`` when there is one."""
     out = dict(ledger_hashes)
     settings = Path(data_dir) / "sscard.toml"
     if settings.is_file():
-        out["sscard.toml"] = sha256_file(settings)
+        out["sscard.toml"] = file_hash(settings)
     return dict(sorted(out.items()))
 
 
@@ -78,7 +70,7 @@ def folder_files(folder: Path) -> dict[str, dict]:
         rel = path.relative_to(folder).as_posix()
         if rel == MANIFEST:
             continue
-        out[rel] = {"sha256": sha256_file(path), "size": path.stat().st_size}
+        out[rel] = {"sha256": file_hash(path), "size": path.stat().st_size}
     return out
 
 
@@ -273,7 +265,7 @@ def _verify_folder(folder: Path) -> Verification:
         rel = p.relative_to(folder).as_posix()
         if rel != MANIFEST:
             try:
-                actual[rel] = sha256_file(p)
+                actual[rel] = file_hash(p)
             except OSError:
                 actual[rel] = None
     return _compare(result, data["files"], actual)
