@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LINT = Path(sys.executable).with_name("lint-imports")
@@ -33,3 +36,17 @@ def test_an_upward_import_breaks_the_contract_naming_both_modules(tmp_path):
     assert r.returncode == 1, r.stdout + r.stderr
     assert "sscard_analysis.ingest is not allowed to import sscard_analysis.reporting" in r.stdout
     assert "sscard_analysis.ingest.reader -> sscard_analysis.reporting.report" in r.stdout
+
+
+def test_the_package_s_public_names_load_on_first_use():
+    # `import sscard_analysis` is light (a report starts its kernel before pandas is loaded); every public name
+    # still resolves to the object of the module that defines it.
+    code = "import sys, sscard_analysis; print('pandas' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+    import sscard_analysis
+
+    for name in sscard_analysis.__all__:
+        module = importlib.import_module(f"sscard_analysis.{sscard_analysis._EXPORTS[name]}")
+        assert getattr(sscard_analysis, name) is getattr(module, name)
+    with pytest.raises(AttributeError):
+        sscard_analysis.no_such_name  # noqa: B018

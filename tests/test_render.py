@@ -2,9 +2,11 @@
 
 import io
 import os
+import stat
 import subprocess
 import sys
 import time
+from types import SimpleNamespace
 
 import matplotlib.pyplot as plt
 import nbformat
@@ -13,7 +15,7 @@ import pandas as pd
 import pytest
 
 from sscard_analysis import config
-from sscard_analysis.reporting import charts, render
+from sscard_analysis.reporting import charts, context, render
 from sscard_analysis.reporting.excel import Workbook, csv_text
 from sscard_analysis.reporting.formatting import CELL_CHARS, html_table
 from sscard_analysis.reporting.render import ReportError, clean_stale_tmp, notebook_path, page_html, parse_formats, scrub_page, to_html
@@ -131,3 +133,45 @@ def test_a_read_only_or_file_out_is_one_line(tmp_path):
     with pytest.raises(ReportError) as exc:
         render.prepare_out_dir(f)
     assert str(exc.value) == f"--out {f}: 是一个文件，不是文件夹"
+
+
+def test_the_kernel_uses_a_handed_over_context_once_and_only_for_its_own_arguments(tmp_path, monkeypatch):
+    # The runner builds the context, hands it to the report's kernel, and the notebook's build_context takes it
+    # instead of reading the data again: only for the same kind, period label, data folder and cut-off, and once.
+    monkeypatch.setattr(context, "load", lambda folder: "台账")
+    monkeypatch.setattr(context, "context_for", lambda kind, ds, period, as_of=None: ("重新计算", kind, period, as_of))
+    handed = SimpleNamespace(kind="monthly", period=SimpleNamespace(label="2024-07"), note="已算好")
+    path = tmp_path / "h.pkl"
+    context.hand_over(handed, tmp_path, None, path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600  # it holds the data as read
+    context.adopt(path)
+    assert not path.exists()
+    assert context.build_context("monthly", "2024-07", tmp_path, "2024-07-20") == ("重新计算", "monthly", "2024-07", "2024-07-20")
+    assert context.build_context("weekly", "2024-07", tmp_path, "")[0] == "重新计算"
+    assert context.build_context("monthly", "2024-07", f"{tmp_path}/.", "").note == "已算好"  # the same folder, spelled otherwise
+    assert context.build_context("monthly", "2024-07", tmp_path, "")[0] == "重新计算"  # used once
+
+
+def test_handover_files_of_dead_runs_are_removed(sscard_cache):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    folder = sscard_cache / "handover"
+    folder.mkdir()
+    (folder / f"{dead.pid}-0a1b.pkl").write_bytes(b"x")
+    (folder / f"{os.getpid()}-2c3d.pkl").write_bytes(b"x")  # a run still going (this process)
+    new = render.handover_path()
+    assert new.parent == folder and new.name.startswith(f"{os.getpid()}-") and not new.exists()
+    assert sorted(p.name for p in folder.iterdir()) == [f"{os.getpid()}-2c3d.pkl"]
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+def test_the_runner_s_kernel_calls_report_the_kernel_s_error():
+    with render.kernel() as km:
+        link = render.KernelLink(km)
+        try:
+            link.call("x = 6 * 7")
+            link.call("assert x == 42")
+            with pytest.raises(ReportError, match="报告内核执行失败（ZeroDivisionError"):
+                link.call("1 / 0")
+        finally:
+            link.close()

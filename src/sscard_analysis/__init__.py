@@ -4,19 +4,30 @@ Guangzhou social security card service contract.
 Public API (everything else is reached through its module):
 """
 
-from .config import Settings, SettingsError, load_settings
-from .contract.alerts import compute_alerts
-from .contract.indicators import compute_indicators
-from .contract.kpi import compute_kpis
-from .contract.penalties import compute_penalties
-from .dates.calendar import CalendarError, WorkCalendar, calendar_for
-from .dates.periods import Period, PeriodError, parse_period
-from .ingest.ledgers import LEDGERS, mask_frame
-from .ingest.reader import DataSet, FatalInputError, load
-from .privacy import mask_id, mask_name, mask_phone, scrub_text
+import importlib
 
-__all__ = [
-    "CalendarError", "DataSet", "FatalInputError", "LEDGERS", "Period", "PeriodError", "Settings", "SettingsError",
-    "WorkCalendar", "calendar_for", "compute_alerts", "compute_indicators", "compute_kpis", "compute_penalties", "load",
-    "load_settings", "mask_frame", "mask_id", "mask_name", "mask_phone", "parse_period", "scrub_text",
-]
+# Each public name and the module it lives in; imported on first use (PEP 562), so ``sscard --help`` or a
+# report's first step (starting its kernel) does not wait for pandas and the contract code.
+_EXPORTS = {
+    "Settings": "config", "SettingsError": "config", "load_settings": "config",
+    "compute_alerts": "contract.alerts", "compute_indicators": "contract.indicators", "compute_kpis": "contract.kpi",
+    "compute_penalties": "contract.penalties",
+    "CalendarError": "dates.calendar", "WorkCalendar": "dates.calendar", "calendar_for": "dates.calendar",
+    "Period": "dates.periods", "PeriodError": "dates.periods", "parse_period": "dates.periods",
+    "LEDGERS": "ingest.ledgers", "mask_frame": "ingest.ledgers",
+    "DataSet": "ingest.reader", "FatalInputError": "ingest.reader", "load": "ingest.reader",
+    "mask_id": "privacy", "mask_name": "privacy", "mask_phone": "privacy", "scrub_text": "privacy",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -10,6 +10,7 @@ traceback) and never echo personal data; the exit codes are listed in
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -68,5 +69,17 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_DEFECT
 
 
+def run() -> None:
+    """The ``sscard`` program: :func:`main`, then exit without the interpreter's last garbage collection.
+
+    Everything a command opened is closed by then; freezing the objects left
+    (a report's data, some million of them) spares the ≈ 0.4 s the final
+    collection would spend walking them.
+    """
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

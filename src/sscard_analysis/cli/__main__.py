@@ -1,7 +1,5 @@
 """``python -m sscard_analysis.cli`` runs the ``sscard`` command."""
 
-import sys
+from . import run
 
-from . import main
-
-sys.exit(main())
+run()

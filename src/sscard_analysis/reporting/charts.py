@@ -9,6 +9,7 @@ characters. Every chart function returns a Figure and does no I/O.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from pathlib import Path
 
@@ -43,8 +44,13 @@ class FontMissingError(RuntimeError):
     """No CJK font is installed (``make demo`` installs fonts-noto-cjk)."""
 
 
+@functools.cache
 def use_cjk_font() -> str:
-    """Register the Noto CJK font and set matplotlib's defaults; returns the font file used."""
+    """Register the Noto CJK font and set matplotlib's defaults (once per process); returns the font file used.
+
+    Every chart of this module calls it, so a process that never draws (the
+    report runner's own) never loads the font.
+    """
     for path in FONT_FILES:
         if path.is_file():
             font_manager.fontManager.addfont(str(path))
@@ -68,6 +74,7 @@ def use_cjk_font() -> str:
 
 
 def _fig(title: str, figsize=None):
+    use_cjk_font()
     fig, ax = plt.subplots(figsize=figsize or matplotlib.rcParams["figure.figsize"], layout="constrained")
     ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
     return fig, ax

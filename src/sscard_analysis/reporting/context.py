@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -130,13 +131,50 @@ def previous_period(p: Period, kind: str, settings) -> Period:
 
 
 def build_context(kind: str, period: str, data_dir: str | Path, as_of: str | None = None) -> ReportContext:
-    """Load the data folder and compute the period's KPIs and the previous period's."""
+    """Load the data folder and compute the period's KPIs and the previous period's.
+
+    In a report's kernel the context ``sscard report`` has just built for
+    these very arguments is used instead (:func:`adopt`): the data are read
+    and the KPIs computed once per report, and the notebook shows exactly
+    what the Excel workbook and the fingerprint were made from.
+    """
     if kind not in KINDS:
         raise ValueError(f"report kind must be one of {sorted(KINDS)}")
-    from . import charts  # matplotlib only where a report is drawn (a report's parent process never draws)
-
-    charts.use_cjk_font()
+    handed = _handed.pop(_handover_key(kind, period, data_dir, as_of), None)
+    if handed is not None:
+        return handed
     return context_for(kind, load(Path(data_dir)), period, as_of)
+
+
+_handed: dict[tuple, ReportContext] = {}  # at most one: the context of the report about to run in this kernel
+
+
+def _handover_key(kind: str, period: str, data_dir: str | Path, as_of: str | None) -> tuple:
+    return kind, str(period), str(Path(data_dir).resolve()), as_of or ""
+
+
+def hand_over(ctx: ReportContext, data_dir: str | Path, as_of: str | None, path: Path) -> None:
+    """Save a built context for the report's kernel (:func:`adopt`), private to the user (0600).
+
+    The file holds the data as read, personal data included, like the parse
+    cache: the runner puts it beside that cache and deletes it as soon as the
+    kernel has read it.
+    """
+    key = _handover_key(ctx.kind, ctx.period.label, data_dir, as_of)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        pickle.dump((key, ctx), f, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def adopt(path: str | Path) -> None:
+    """In a report's kernel: take the context saved by :func:`hand_over` (and delete the file) for the next
+    :func:`build_context` with the same kind, period label, data folder and cut-off. It replaces any earlier one."""
+    path = Path(path)
+    with path.open("rb") as f:
+        key, ctx = pickle.load(f)
+    path.unlink(missing_ok=True)
+    _handed.clear()
+    _handed[key] = ctx
 
 
 def context_for(kind: str, ds: DataSet, period: str, as_of: str | None = None) -> ReportContext:

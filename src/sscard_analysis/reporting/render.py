@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import html
 import os
+import queue
 import re
 import shutil
 import sys
@@ -39,10 +40,10 @@ sys.modules.setdefault("rfc3987_syntax", None)
 
 import nbformat  # noqa: E402
 
-from ..config import PROJ_ROOT, load_settings, pid_alive, report_notebooks_dir
+from ..config import PROJ_ROOT, cache_dir, load_settings, pid_alive, report_notebooks_dir
 from ..dates.periods import check_period, parse_period
 from ..privacy import scrub_text
-from .context import KINDS, build_context, report_filename
+from .context import KINDS, build_context, hand_over, report_filename
 from .manifest import (  # noqa: F401 - read_manifest and MANIFEST are part of this module's interface
     MANIFEST,
     Published,
@@ -152,35 +153,91 @@ def kernel(kernel_name: str = "python3"):
         run_sync(km.shutdown_kernel)(now=True)
 
 
-WARM_UP = "import sscard_analysis.reporting.report"  # pandas, scipy, matplotlib and the package: most of a kernel's start
+WARM_UP = "import sscard_analysis.reporting.narrative, sscard_analysis.reporting.report"  # most of a kernel's start
 
 
-def warm_up(km, timeout: float = 120) -> None:
-    """Have a just-started kernel import the report code now (run in a thread while this process reads the data).
+class KernelLink:
+    """This process's own line to the report's kernel: warm-up, the hand-over of the context, the Word copy.
 
-    The notebook's cells run after it in the same kernel, so a report pays
-    for kernel start and imports while the parent is busy anyway.
+    Requests go one at a time and only their shell replies are read: no
+    IOPub subscription, so none of the 0.2 s IOPub flush ``wait_for_ready``
+    makes on every new client (and a request sent while the kernel still
+    starts simply waits in the queue).
     """
-    from jupyter_client.blocking import BlockingKernelClient
 
-    kc = BlockingKernelClient()
-    kc.load_connection_info(km.get_connection_info())
-    kc.start_channels()
-    try:
-        kc.wait_for_ready(timeout=timeout)
-        kc.execute_interactive(WARM_UP, silent=True, store_history=False, timeout=timeout, output_hook=lambda msg: None)
-    except Exception:  # noqa: BLE001 - a warm-up only saves time; the notebook's own cells report any real problem
-        pass
-    finally:
-        kc.stop_channels()
+    def __init__(self, km) -> None:
+        from jupyter_client.blocking import BlockingKernelClient
+
+        self.kc = BlockingKernelClient()
+        self.kc.load_connection_info(km.get_connection_info())
+        self.kc.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
+
+    def call(self, code: str, timeout: float = 600) -> None:
+        """Run ``code`` in the kernel and wait for it; ReportError with the kernel's error if it fails."""
+        msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                reply = self.kc.get_shell_msg(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                raise ReportError(f"报告内核 {timeout:.0f} 秒内无响应") from None
+            if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                break
+        content = reply["content"]
+        if content.get("status") != "ok":
+            raise ReportError(f"报告内核执行失败（{content.get('ename')}: {str(content.get('evalue'))[:200]}）")
+
+    def warm_up(self) -> None:
+        """Have the kernel import the report code now, while this process reads the data (cells then start warm)."""
+        try:
+            self.call(WARM_UP, timeout=120)
+        except ReportError:  # a warm-up only saves time; the notebook's own cells report any real problem
+            pass
+
+    def give_context(self, path: Path) -> None:
+        """Have the kernel take the context saved at ``path`` (:func:`.context.hand_over`), so the notebook does
+        not read the data and compute the KPIs again; the file is deleted either way.
+
+        If the kernel cannot take it, the notebook builds its own (slower, same result).
+        """
+        try:
+            self.call(f"__import__('sscard_analysis.reporting.context', fromlist=['adopt']).adopt({str(path)!r})", timeout=120)
+        except ReportError:
+            pass
+        finally:
+            path.unlink(missing_ok=True)
+
+    def write_docx(self, page_file: Path, out: Path, title: str, author: str) -> None:
+        """The Word document, written by the kernel (idle once the notebook ran) while this process prints the PDF."""
+        self.call(f"__import__('sscard_analysis.reporting.word', fromlist=['write_docx_file'])"
+                  f".write_docx_file({str(page_file)!r}, {str(out)!r}, {title!r}, {author!r})")
+
+    def close(self) -> None:
+        self.kc.stop_channels()
+
+
+def handover_path() -> Path:
+    """A new file name for a context handed to the kernel; leftovers of runs whose process is gone are deleted.
+
+    The folder is ``handover/`` in the parse cache (:func:`..config.cache_dir`, private to the user): the
+    file holds the data as read, as the parsed files there do, and lives only until the kernel has read it.
+    """
+    folder = cache_dir() / "handover"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(folder, 0o700)
+    for old in folder.glob("*.pkl"):
+        pid = old.name.split("-", 1)[0]
+        if not (pid.isdigit() and pid_alive(int(pid))):
+            old.unlink(missing_ok=True)
+    return folder / f"{os.getpid()}-{os.urandom(6).hex()}.pkl"
 
 
 def _preload(formats) -> None:
-    """Import the PDF and Word writers ahead of use (the renderer waits on the kernel meanwhile).
+    """Import the PDF writer ahead of use (the renderer waits on the kernel meanwhile).
 
-    The PDF writer also prints a one-line page once: its first page pays for
-    loading the fonts and the style sheet (≈ 0.5 s), which the report's own
-    PDF then does not.
+    It also prints a one-line page once: its first page pays for loading the
+    fonts and the style sheet (≈ 0.5 s), which the report's own PDF then does
+    not.
     """
     import mistune  # noqa: F401
 
@@ -188,8 +245,6 @@ def _preload(formats) -> None:
         from weasyprint import HTML
 
         HTML(string=page_html("<h2>社保卡</h2><table><tr><td>1</td></tr></table>", "")).write_pdf()
-    if "docx" in formats:
-        from . import word  # noqa: F401
 
 
 def execute(kind: str, params: dict, out: Path, kernel_name: str = "python3", km=None) -> nbformat.NotebookNode:
@@ -391,13 +446,6 @@ def to_pdf(page: str, out: Path) -> None:
     HTML(string=page, base_url=str(PROJ_ROOT)).write_pdf(str(out))
 
 
-def to_docx(page: str, ctx, out: Path) -> None:
-    """The same page as a Word document for the office to edit (see :mod:`.word`)."""
-    from .word import write_docx
-
-    write_docx(page, out, title=ctx.title, author=ctx.ds.settings.report_author)
-
-
 def write_excel(ctx, out: Path) -> None:
     # The analysis code behind the sheets loads here, in the side thread, while the kernel starts.
     from .excel import Workbook
@@ -431,15 +479,20 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
     prepare_out_dir(out_dir)
     clean_stale_tmp(out_dir)
     side = ThreadPoolExecutor(2)  # kernel warm-up and the workbook run here while this thread reads data and renders
-    own_kernel = None
-    if km is None and {"html", "pdf", "docx"} & set(formats):  # start the kernel first: it loads while the data is read
-        own_kernel = kernel(kernel_name)
-        km = own_kernel.__enter__()
-        warming = side.submit(warm_up, km)
-    tmp = None
+    own_kernel = link = None
+    if {"html", "pdf", "docx"} & set(formats):
+        if km is None:  # start the kernel first: it loads while the data is read
+            own_kernel = kernel(kernel_name)
+            km = own_kernel.__enter__()
+        link = KernelLink(km)
+        warming = side.submit(link.warm_up)
+    tmp = handover = None
     try:
         ctx = build_context(kind, period, data_dir, as_of)  # also reads the data
         require_ledgers(ctx.ds)
+        if link is not None:  # the kernel waits for it: first thing, and before the workbook's thread adds to ctx
+            handover = handover_path()
+            hand_over(ctx, data_dir, as_of, handover)
         label = ctx.period.label
         params = {"period": label, "data_dir": str(data_dir), "as_of": as_of or ""}
         inputs = ReportInputs(ctx.ds)
@@ -451,9 +504,13 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
         nb = None
         excel = side.submit(write_excel, ctx, tmp / report_filename(kind, label, "xlsx")) if "xlsx" in formats else None
         if {"html", "pdf", "docx"} & set(formats):
-            if own_kernel is not None:
-                warming.result()
+            warming.result()
+            link.give_context(handover)  # deletes the file
             preload = side.submit(_preload, formats)  # while the kernel works, this process is idle
+            switch = sys.getswitchinterval()
+            # The event loop talking to the kernel shares this process with the workbook and PDF warm-up threads; at
+            # the default 5 ms switch interval every cell's messages wait for them (≈ 0.7 s over a report's cells).
+            sys.setswitchinterval(0.0005)
             try:
                 nb = execute(kind, params, executed, kernel_name, km)
             except ReportError:
@@ -462,16 +519,23 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
                 if executed.exists():
                     shutil.copy2(executed, failed / executed.name)
                 raise
+            finally:
+                sys.setswitchinterval(switch)
             futures_wait([preload])  # never two PDF renders at once; a failed warm-up shows again in the real one
             page = to_html(nb, ctx.title)
+            page_file = tmp / report_filename(kind, label, "html")
+            page_file.write_text(page, encoding="utf-8")
             if "html" in formats:
-                (tmp / report_filename(kind, label, "html")).write_text(page, encoding="utf-8")
-                files.append(report_filename(kind, label, "html"))
+                files.append(page_file.name)
+            word = None
+            if "docx" in formats:
+                word = side.submit(link.write_docx, page_file, tmp / report_filename(kind, label, "docx"), ctx.title,
+                                   ctx.ds.settings.report_author)
             if "pdf" in formats:
                 to_pdf(page, tmp / report_filename(kind, label, "pdf"))
                 files.append(report_filename(kind, label, "pdf"))
-            if "docx" in formats:
-                to_docx(page, ctx, tmp / report_filename(kind, label, "docx"))
+            if word is not None:
+                word.result()
                 files.append(report_filename(kind, label, "docx"))
         if excel is not None:
             excel.result()
@@ -487,7 +551,11 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
         return result
     finally:
         side.shutdown(wait=True, cancel_futures=True)
+        if link is not None:
+            link.close()
         if own_kernel is not None:
             own_kernel.__exit__(None, None, None)
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
+        if handover is not None:
+            handover.unlink(missing_ok=True)

@@ -502,6 +502,11 @@ def write_docx(page: str, out: Path, title: str = "", author: str = "") -> None:
     save_docx(doc, out, title=title, author=author)
 
 
+def write_docx_file(page_file: str | Path, out: str | Path, title: str = "", author: str = "") -> None:
+    """:func:`write_docx` of a page saved as a file (how the report runner has its kernel write the Word copy)."""
+    write_docx(Path(page_file).read_text(encoding="utf-8"), Path(out), title=title, author=author)
+
+
 ZIP_EPOCH = datetime(1980, 1, 1)  # the earliest time a zip entry can carry
 FIXED_TIME = datetime(2000, 1, 1)  # document properties of a file that must depend on its content only
 
