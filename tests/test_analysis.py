@@ -406,3 +406,30 @@ def test_findings_are_grouped_and_name_every_deduction_charged():
     assert sum(x["amount_yuan"] for x in money) == kpis["penalties"]["total_yuan"]
     assert not any("避免" in x["suggestion"] for x in f)
     assert any(x["kind"] == "年度任务进度" for x in f)
+
+
+def test_ticket_terms_come_from_the_scrubbed_text_and_identical_texts_are_done_once():
+    from sscard_analysis.analysis import topics as T
+
+    odd = pd.DataFrame({
+        T.CONTENT: pd.array(["陈小明反映社保卡激活失败，电话13812345678", "陈小明反映社保卡激活失败，电话13812345678",
+                             None, "身份证440106199001011234补卡进度", "社保卡激活失败"], dtype="string"),
+        T.CITIZEN_NAME: pd.array(["陈小明", "陈小明", "李四", None, "王"], dtype="string")})
+    T._scrubbed_terms.cache_clear()
+    terms = T.ticket_terms(odd)
+    assert terms.tolist() == T.scrubbed_text(odd).map(T._terms_of).tolist()  # what the scrubbed content gives
+    assert not any("陈小明" in w or "13812345678" in w or "440106199001011234" in w for s in terms for w in s)
+    assert terms[0] == terms[4] | {"电话"} == {"激活失败", "电话"} and terms[3] == {"身份证", "补卡"} and terms[2] == frozenset()
+    assert T._scrubbed_terms.cache_info().misses == 4  # the repeated text was scrubbed and segmented once
+
+
+def test_the_wilson_interval_is_the_one_scipy_gives():
+    from scipy.stats import binomtest
+
+    assert wilson_interval(1, 2) == pytest.approx((0.094531, 0.905469), abs=1e-6)  # by hand: 0.5 ∓ 1.959964·√0.3650912 ÷ 2.9207294
+    assert wilson_interval(0, 0) is None and wilson_interval(0, 5)[0] == 0.0 and wilson_interval(5, 5)[1] == 1.0
+    for n in (1, 3, 17, 250, 12_345):
+        for k in sorted({0, 1, n // 3, n - 1, n}):
+            for level in (0.9, 0.95, 0.99):
+                ci = binomtest(k, n).proportion_ci(confidence_level=level, method="wilson")
+                assert wilson_interval(k, n, level) == pytest.approx((ci.low, ci.high), abs=1e-12)

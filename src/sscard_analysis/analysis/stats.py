@@ -10,21 +10,34 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest, chi2, chi2_contingency, fisher_exact, t
+from scipy.special import ndtri
+
+# scipy.stats (≈ 0.6 s to import) is imported by the functions that need it: a report's first sections
+# (hot topics, incidents, rates) need only the Wilson interval, computed here from its formula.
 
 
 def wilson_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float] | None:
-    """The Wilson score interval of a proportion k/n (None when n = 0)."""
+    """The Wilson score interval of a proportion k/n (None when n = 0).
+
+    (p + z²/2n ± z·√(p(1 − p)/n + z²/4n²)) ÷ (1 + z²/n), z the normal quantile
+    of (1 + level)/2: the interval scipy's ``binomtest(k, n).proportion_ci(method="wilson")``
+    gives (tests compare them), without its cost (≈ 0.7 ms a call and scipy.stats' import).
+    """
     if not n:
         return None
-    ci = binomtest(k, n).proportion_ci(confidence_level=level, method="wilson")
-    return float(ci.low), float(ci.high)
+    z = float(ndtri(0.5 + level / 2))
+    p, z2 = k / n, z * z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def change_test(k1: int, n1: int, k0: int, n0: int) -> float | None:
     """Two-sided Fisher exact p-value that k1/n1 differs from k0/n0 (None without data)."""
     if not (n1 and n0):
         return None
+    from scipy.stats import fisher_exact
+
     return float(fisher_exact([[k1, n1 - k1], [k0, n0 - k0]]).pvalue)
 
 
@@ -36,6 +49,8 @@ def poisson_interval(k: int, exposure: float = 1.0, level: float = 0.95) -> tupl
     """
     if not exposure:
         return None
+    from scipy.stats import chi2
+
     a = 1 - level
     low = 0.0 if k == 0 else chi2.ppf(a / 2, 2 * k) / 2
     high = chi2.ppf(1 - a / 2, 2 * k + 2) / 2
@@ -47,6 +62,8 @@ def mean_interval(values, level: float = 0.95) -> tuple[float, float] | None:
     v = pd.Series(values, dtype=float).dropna().to_numpy()
     if len(v) < 2:
         return None
+    from scipy.stats import t
+
     m, s = float(v.mean()), float(v.std(ddof=1))
     half = float(t.ppf(0.5 + level / 2, len(v) - 1)) * s / math.sqrt(len(v))
     return m - half, m + half
@@ -59,6 +76,8 @@ def independence_test(k: pd.Series, n: pd.Series) -> float | None:
     out; when the expected counts are too small for the chi-square
     approximation of a 2 × 2 table, Fisher's exact test is used instead.
     """
+    from scipy.stats import chi2_contingency, fisher_exact
+
     keep = n > 0
     k, n = k[keep].astype(int), n[keep].astype(int)
     if len(k) < 2 or k.sum() in (0, n.sum()):

@@ -25,7 +25,7 @@ import pandas as pd
 from ..dates.periods import Period
 from ..ingest.ledgers import CATEGORY, CHANNEL, CITIZEN_NAME, CONTENT, HOTLINE
 from ..measures.hotline import as_at
-from ..privacy import scrub_series
+from ..privacy import mask_name, scrub_series, scrub_text
 from .slices import UNFILLED, apply_filters, labelled, select
 from .stats import change_test, wilson_interval
 from .trends import rating_flags
@@ -80,13 +80,27 @@ def scrubbed_text(tickets: pd.DataFrame) -> pd.Series:
     return scrub_series(tickets[CONTENT], names)
 
 
-def ticket_terms(tickets: pd.DataFrame) -> pd.Series:
-    """The set of terms of each ticket (a frozenset per row), from its scrubbed content.
+@lru_cache(maxsize=200_000)
+def _scrubbed_terms(text: str) -> frozenset[str]:
+    return _terms_of(scrub_text(text))
 
-    Identical texts are segmented once (exports repeat standard wording).
+
+def ticket_terms(tickets: pd.DataFrame) -> pd.Series:
+    """The set of terms of each ticket (a frozenset per row), from its scrubbed content (as :func:`scrubbed_text`).
+
+    Identical texts are scrubbed and segmented once (exports repeat standard
+    wording, and a report asks for the same tickets' terms several times).
+    The ticket's own name is masked first; names are Chinese characters and
+    the ID and phone patterns digits, so the order changes nothing.
     """
-    text = scrubbed_text(tickets)
-    return text.map(_terms_of)
+    text = _values(tickets[CONTENT])
+    names = _values(tickets[CITIZEN_NAME]) if CITIZEN_NAME in tickets else [""] * len(text)
+    own = [t.replace(n, mask_name(n)) if len(n) >= 2 and n in t else t for t, n in zip(text, names)]
+    return pd.Series([_scrubbed_terms(t) for t in own], index=tickets.index, dtype=object)
+
+
+def _values(s: pd.Series) -> list[str]:
+    return s.astype(object).where(s.notna(), "").astype(str).tolist()
 
 
 def _long(terms: pd.Series) -> pd.DataFrame:

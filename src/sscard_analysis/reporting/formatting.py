@@ -6,9 +6,13 @@ import base64
 import html
 import io as _io
 
-import matplotlib.pyplot as plt
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 STATUS_ZH = {"met": "达标", "on_pace": "进度正常", "at_risk": "有风险", "missed": "未达标", "not_assessed": "未评估"}
 STATUS_CLASS = {"met": "ok", "on_pace": "ok", "at_risk": "warn", "missed": "bad", "not_assessed": "na"}
@@ -86,7 +90,9 @@ def html_table(df: pd.DataFrame, right: tuple[str, ...] = (), cls: str = "") -> 
     return f'<table class="{classes}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
-def figure_html(fig: plt.Figure, alt: str) -> str:
+def figure_html(fig: Figure, alt: str) -> str:
+    import matplotlib.pyplot as plt  # only where a chart is drawn
+
     buf = _io.BytesIO()
     fig.savefig(buf, format="png")
     plt.close(fig)

@@ -153,7 +153,7 @@ def kernel(kernel_name: str = "python3"):
         run_sync(km.shutdown_kernel)(now=True)
 
 
-WARM_UP = "import sscard_analysis.reporting.narrative, sscard_analysis.reporting.report"  # most of a kernel's start
+WARM_UP = "import scipy.stats, sscard_analysis.reporting.narrative, sscard_analysis.reporting.report"  # most of a kernel's start
 
 
 class KernelLink:
