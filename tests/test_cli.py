@@ -77,3 +77,18 @@ def test_alerts_near_deadline(sample, capsys):
     assert set(a["tickets"]["by_band"]) == {"已逾期", ">95%", "85–95%", "75–85%", "50–75%"}
     assert sum(a["tickets"]["by_band"].values()) == len(a["tickets"]["items"])
     assert all(i["used"] >= 0.5 for i in a["tickets"]["items"])
+
+
+@pytest.mark.parametrize("argv, wanted", [
+    (["report", "monthly", "--period", "2024-07"], True),
+    (["report", "monthly", "--period", "2024-07", "--format", "xlsx"], False),
+    (["report", "monthly", "--format=xlsx,pdf"], True),
+    (["report", "monthly", "--format", "XLSX,DOCX"], True),
+    (["report", "--help"], False),
+    (["kpi", "--period", "2024-07"], False),
+    ([], False),
+])
+def test_only_a_report_that_runs_its_notebook_starts_a_kernel_first(argv, wanted):
+    from sscard_analysis.cli import wants_report_kernel
+
+    assert wants_report_kernel(argv) is wanted

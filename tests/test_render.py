@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from sscard_analysis import config
-from sscard_analysis.reporting import charts, context, render
+from sscard_analysis.reporting import charts, context, kernels, render
 from sscard_analysis.reporting.excel import Workbook, csv_text
 from sscard_analysis.reporting.formatting import CELL_CHARS, html_table
 from sscard_analysis.reporting.render import ReportError, clean_stale_tmp, notebook_path, page_html, parse_formats, scrub_page, to_html
@@ -166,8 +166,8 @@ def test_handover_files_of_dead_runs_are_removed(sscard_cache):
 
 
 def test_the_runner_s_kernel_calls_report_the_kernel_s_error():
-    with render.kernel() as km:
-        link = render.KernelLink(km)
+    with kernels.kernel() as km:
+        link = kernels.KernelLink(km)
         try:
             link.call("x = 6 * 7")
             link.call("assert x == 42")
@@ -175,3 +175,21 @@ def test_the_runner_s_kernel_calls_report_the_kernel_s_error():
                 link.call("1 / 0")
         finally:
             link.close()
+
+
+def test_a_prestarted_kernel_is_taken_once_or_shut_down():
+    from jupyter_core.utils import run_sync
+
+    kernels.prestart()
+    cm, km, link = kernels.take_prestarted("python3")
+    try:
+        assert kernels.take_prestarted("python3") is None  # taken once
+        link.warm_up()
+        link.call("import sys; assert 'sscard_analysis.reporting.report' in sys.modules")  # the warm-up ran
+    finally:
+        link.close()
+        cm.__exit__(None, None, None)
+    kernels.prestart()
+    (_name, _cm, unused, _link), = kernels._prestarted
+    kernels.discard_prestarted()  # the command stopped before its report ran
+    assert kernels._prestarted == [] and not run_sync(unused.is_alive)()

@@ -224,7 +224,7 @@ def _start_worker() -> None:
     global _KERNEL
     from multiprocessing.util import Finalize
 
-    from ..reporting.render import kernel
+    from ..reporting.kernels import kernel
 
     session = kernel()
     _KERNEL = session.__enter__()

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import html
 import os
-import queue
 import re
 import shutil
 import sys
@@ -44,6 +43,7 @@ from ..config import PROJ_ROOT, cache_dir, load_settings, pid_alive, report_note
 from ..dates.periods import check_period, parse_period
 from ..privacy import scrub_text
 from .context import KINDS, build_context, hand_over, report_filename
+from .kernels import KERNEL_ARGS, KernelLink, kernel, take_prestarted
 from .manifest import (  # noqa: F401 - read_manifest and MANIFEST are part of this module's interface
     MANIFEST,
     Published,
@@ -136,86 +136,6 @@ def check_parameters(path: Path, params: dict) -> None:
         raise ReportError(f"{path.name}: 未知参数 {', '.join(unknown)}；可用参数: {', '.join(known)}")
 
 
-KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]  # no connection-security or shutdown chatter on the console
-
-
-@contextmanager
-def kernel(kernel_name: str = "python3"):
-    """One running kernel for several reports in a row (imports and parsed data stay warm)."""
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.utils import run_sync
-
-    km = AsyncKernelManager(kernel_name=kernel_name)
-    run_sync(km.start_kernel)(cwd=str(PROJ_ROOT), extra_arguments=KERNEL_ARGS)
-    try:
-        yield km
-    finally:
-        run_sync(km.shutdown_kernel)(now=True)
-
-
-WARM_UP = "import scipy.stats, sscard_analysis.reporting.narrative, sscard_analysis.reporting.report"  # most of a kernel's start
-
-
-class KernelLink:
-    """This process's own line to the report's kernel: warm-up, the hand-over of the context, the Word copy.
-
-    Requests go one at a time and only their shell replies are read: no
-    IOPub subscription, so none of the 0.2 s IOPub flush ``wait_for_ready``
-    makes on every new client (and a request sent while the kernel still
-    starts simply waits in the queue).
-    """
-
-    def __init__(self, km) -> None:
-        from jupyter_client.blocking import BlockingKernelClient
-
-        self.kc = BlockingKernelClient()
-        self.kc.load_connection_info(km.get_connection_info())
-        self.kc.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
-
-    def call(self, code: str, timeout: float = 600) -> None:
-        """Run ``code`` in the kernel and wait for it; ReportError with the kernel's error if it fails."""
-        msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                reply = self.kc.get_shell_msg(timeout=max(0.01, deadline - time.monotonic()))
-            except queue.Empty:
-                raise ReportError(f"报告内核 {timeout:.0f} 秒内无响应") from None
-            if reply.get("parent_header", {}).get("msg_id") == msg_id:
-                break
-        content = reply["content"]
-        if content.get("status") != "ok":
-            raise ReportError(f"报告内核执行失败（{content.get('ename')}: {str(content.get('evalue'))[:200]}）")
-
-    def warm_up(self) -> None:
-        """Have the kernel import the report code now, while this process reads the data (cells then start warm)."""
-        try:
-            self.call(WARM_UP, timeout=120)
-        except ReportError:  # a warm-up only saves time; the notebook's own cells report any real problem
-            pass
-
-    def give_context(self, path: Path) -> None:
-        """Have the kernel take the context saved at ``path`` (:func:`.context.hand_over`), so the notebook does
-        not read the data and compute the KPIs again; the file is deleted either way.
-
-        If the kernel cannot take it, the notebook builds its own (slower, same result).
-        """
-        try:
-            self.call(f"__import__('sscard_analysis.reporting.context', fromlist=['adopt']).adopt({str(path)!r})", timeout=120)
-        except ReportError:
-            pass
-        finally:
-            path.unlink(missing_ok=True)
-
-    def write_docx(self, page_file: Path, out: Path, title: str, author: str) -> None:
-        """The Word document, written by the kernel (idle once the notebook ran) while this process prints the PDF."""
-        self.call(f"__import__('sscard_analysis.reporting.word', fromlist=['write_docx_file'])"
-                  f".write_docx_file({str(page_file)!r}, {str(out)!r}, {title!r}, {author!r})")
-
-    def close(self) -> None:
-        self.kc.stop_channels()
-
-
 def handover_path() -> Path:
     """A new file name for a context handed to the kernel; leftovers of runs whose process is gone are deleted.
 
@@ -230,6 +150,17 @@ def handover_path() -> Path:
         if not (pid.isdigit() and pid_alive(int(pid))):
             old.unlink(missing_ok=True)
     return folder / f"{os.getpid()}-{os.urandom(6).hex()}.pkl"
+
+
+def _fingerprint(ctx, notebook: bytes) -> tuple[ReportInputs, str]:
+    """The report's inputs and fingerprint (every accepted row hashed: ≈ 0.2 s, in a side thread)."""
+    inputs = ReportInputs(ctx.ds)
+    return inputs, inputs.fingerprint(ctx.kind, ctx.period, notebook)
+
+
+def _import_runner() -> None:
+    """Load papermill (≈ 0.2 s) while the kernel starts, not when the notebook is due to run."""
+    import papermill  # noqa: F401
 
 
 def _preload(formats) -> None:
@@ -478,14 +409,20 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
     check_period(parse_period(period, settings, as_of or None), settings, kind)
     prepare_out_dir(out_dir)
     clean_stale_tmp(out_dir)
-    side = ThreadPoolExecutor(2)  # kernel warm-up and the workbook run here while this thread reads data and renders
+    side = ThreadPoolExecutor(3)  # kernel warm-up, imports, fingerprint and workbook, while this thread reads data and renders
     own_kernel = link = None
     if {"html", "pdf", "docx"} & set(formats):
-        if km is None:  # start the kernel first: it loads while the data is read
-            own_kernel = kernel(kernel_name)
-            km = own_kernel.__enter__()
-        link = KernelLink(km)
+        if km is None:  # the kernel ``sscard`` started as its first step, or one started now: it loads while the data is read
+            taken = take_prestarted(kernel_name)
+            if taken is not None:
+                own_kernel, km, link = taken
+            else:
+                own_kernel = kernel(kernel_name)
+                km = own_kernel.__enter__()
+        if link is None:
+            link = KernelLink(km)  # asks for the warm-up at once
         warming = side.submit(link.warm_up)
+        side.submit(_import_runner)
     tmp = handover = None
     try:
         ctx = build_context(kind, period, data_dir, as_of)  # also reads the data
@@ -495,8 +432,7 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
             hand_over(ctx, data_dir, as_of, handover)
         label = ctx.period.label
         params = {"period": label, "data_dir": str(data_dir), "as_of": as_of or ""}
-        inputs = ReportInputs(ctx.ds)
-        digest = inputs.fingerprint(kind, ctx.period, template(kind))
+        fingerprinting = side.submit(_fingerprint, ctx, template(kind))  # needed only to publish
         final_dir = out_dir / label
         tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=out_dir))
         executed = tmp / report_filename(kind, label, "ipynb")
@@ -540,12 +476,13 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
         if excel is not None:
             excel.result()
             files.append(report_filename(kind, label, "xlsx"))
+        inputs, fingerprint = fingerprinting.result()
         final_dir.mkdir(parents=True, exist_ok=True)
         published = []
         for name in files:
             os.replace(tmp / name, final_dir / name)
             published.append(final_dir / name)
-        result = Published(kind, label, published, digest, params, formats, inputs.input_files(ctx.period))
+        result = Published(kind, label, published, fingerprint, params, formats, inputs.input_files(ctx.period))
         if manifest:
             record_manifest(out_dir, result)
         return result

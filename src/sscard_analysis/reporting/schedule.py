@@ -161,7 +161,8 @@ def _worker_main(conn, parent_pid: int) -> None:
     """A worker: one notebook kernel for all its reports; jobs in, one message per job out."""
     _die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which stops the workers
-    from .render import kernel, run_report
+    from .kernels import kernel
+    from .render import run_report
 
     session = kernel()
     try:
