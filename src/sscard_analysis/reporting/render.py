@@ -20,6 +20,7 @@ fingerprint and formats (:mod:`.manifest`).
 
 from __future__ import annotations
 
+import gc
 import html
 import os
 import re
@@ -424,12 +425,17 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
         warming = side.submit(link.warm_up)
         side.submit(_import_runner)
     tmp = handover = None
+    frozen = False
     try:
         ctx = build_context(kind, period, data_dir, as_of)  # also reads the data
         require_ledgers(ctx.ds)
         if link is not None:  # the kernel waits for it: first thing, and before the workbook's thread adds to ctx
             handover = handover_path()
             hand_over(ctx, data_dir, as_of, handover)
+        # What is loaded now (libraries, the data) stays to the end of the report: taken out of the garbage
+        # collector's view, its full collections no longer walk it (the PDF's layout was ≈ 0.4 s slower).
+        gc.freeze()
+        frozen = True
         label = ctx.period.label
         params = {"period": label, "data_dir": str(data_dir), "as_of": as_of or ""}
         fingerprinting = side.submit(_fingerprint, ctx, template(kind))  # needed only to publish
@@ -488,6 +494,8 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
         return result
     finally:
         side.shutdown(wait=True, cancel_futures=True)
+        if frozen:
+            gc.unfreeze()  # a run of reports in one process (run-due) frees each report's data
         if link is not None:
             link.close()
         if own_kernel is not None:
