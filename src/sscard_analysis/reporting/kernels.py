@@ -39,20 +39,21 @@ WARM_UP = "import scipy.stats, sscard_analysis.reporting.narrative, sscard_analy
 class KernelLink:
     """This process's own line to the report's kernel: warm-up, the hand-over of the context, the Word copy.
 
-    Requests go one at a time and only their shell replies are read: no
-    IOPub subscription, so none of the 0.2 s IOPub flush ``wait_for_ready``
-    makes on every new client (and a request sent while the kernel still
-    starts simply waits in the queue).
+    The kernel runs requests in the order they come; only the shell replies
+    of awaited ones are read (others are skipped). No IOPub subscription, so
+    none of the 0.2 s IOPub flush ``wait_for_ready`` makes on every new client;
+    a request sent while the kernel still starts waits in the queue. Used
+    from one thread at a time.
     """
 
     def __init__(self, km) -> None:
-        """Connect and ask for the warm-up at once (:meth:`warm_up` waits for it)."""
+        """Connect and ask for the warm-up at once (its reply is not awaited: it only saves time)."""
         from jupyter_client.blocking import BlockingKernelClient
 
         self.kc = BlockingKernelClient()
         self.kc.load_connection_info(km.get_connection_info())
         self.kc.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
-        self._warming = self.send(WARM_UP)
+        self.send(WARM_UP)
 
     def send(self, code: str) -> str:
         """Queue ``code`` for the kernel; returns the request's id for :meth:`wait`."""
@@ -80,26 +81,14 @@ class KernelLink:
         """Run ``code`` in the kernel and wait for it (see :meth:`wait`)."""
         self.wait(self.send(code), timeout)
 
-    def warm_up(self) -> None:
-        """Wait until the kernel has imported the report code (asked for on connecting, so it ran while
-        this process loaded its modules and read the data)."""
-        try:
-            self.wait(self._warming, timeout=120)
-        except Exception:  # noqa: BLE001 - a warm-up only saves time; the notebook's own cells report any real problem
-            pass
-
     def give_context(self, path: Path) -> None:
-        """Have the kernel take the context saved at ``path`` (:func:`.context.hand_over`), so the notebook does
-        not read the data and compute the KPIs again; the file is deleted either way.
+        """Queue the kernel's taking of the context saved at ``path`` (:func:`.context.hand_over`; the kernel
+        deletes the file): the notebook, queued after it, then does not read the data and compute the KPIs again.
 
-        If the kernel cannot take it, the notebook builds its own (slower, same result).
+        The reply is not awaited: requests run in order, and a kernel that could not take it leaves the
+        notebook to build its own (slower, same result).
         """
-        try:
-            self.call(f"__import__('sscard_analysis.reporting.context', fromlist=['adopt']).adopt({str(path)!r})", timeout=120)
-        except Exception:  # noqa: BLE001 - the notebook then builds its own context
-            pass
-        finally:
-            path.unlink(missing_ok=True)
+        self.send(f"__import__('sscard_analysis.reporting.context', fromlist=['adopt']).adopt({str(path)!r})")
 
     def write_docx(self, page_file: Path, out: Path, title: str, author: str) -> None:
         """The Word document, written by the kernel (idle once the notebook ran) while this process prints the PDF."""

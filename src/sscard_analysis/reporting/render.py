@@ -410,7 +410,7 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
     check_period(parse_period(period, settings, as_of or None), settings, kind)
     prepare_out_dir(out_dir)
     clean_stale_tmp(out_dir)
-    side = ThreadPoolExecutor(3)  # kernel warm-up, imports, fingerprint and workbook, while this thread reads data and renders
+    side = ThreadPoolExecutor(3)  # imports, fingerprint, workbook, PDF warm-up, Word copy, beside this thread's work
     own_kernel = link = None
     if {"html", "pdf", "docx"} & set(formats):
         if km is None:  # the kernel ``sscard`` started as its first step, or one started now: it loads while the data is read
@@ -422,8 +422,6 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
                 km = own_kernel.__enter__()
         if link is None:
             link = KernelLink(km)  # asks for the warm-up at once
-        warming = side.submit(link.warm_up)
-        side.submit(_import_runner)
     tmp = handover = None
     frozen = False
     try:
@@ -438,6 +436,8 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
         frozen = True
         label = ctx.period.label
         params = {"period": label, "data_dir": str(data_dir), "as_of": as_of or ""}
+        if link is not None:
+            side.submit(_import_runner)
         fingerprinting = side.submit(_fingerprint, ctx, template(kind))  # needed only to publish
         final_dir = out_dir / label
         tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=out_dir))
@@ -446,8 +446,7 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
         nb = None
         excel = side.submit(write_excel, ctx, tmp / report_filename(kind, label, "xlsx")) if "xlsx" in formats else None
         if {"html", "pdf", "docx"} & set(formats):
-            warming.result()
-            link.give_context(handover)  # deletes the file
+            link.give_context(handover)  # queued after the warm-up, before the notebook
             preload = side.submit(_preload, formats)  # while the kernel works, this process is idle
             switch = sys.getswitchinterval()
             # The event loop talking to the kernel shares this process with the workbook and PDF warm-up threads; at
