@@ -150,6 +150,24 @@ def test_the_kernel_uses_a_handed_over_context_once_and_only_for_its_own_argumen
     assert context.build_context("weekly", "2024-07", tmp_path, "")[0] == "重新计算"
     assert context.build_context("monthly", "2024-07", f"{tmp_path}/.", "").note == "已算好"  # the same folder, spelled otherwise
     assert context.build_context("monthly", "2024-07", tmp_path, "")[0] == "重新计算"  # used once
+    assert context.adopted().note == "已算好"  # the kernel writes the workbook from it
+
+
+def test_the_runner_writes_the_workbook_itself_when_the_kernel_cannot(tmp_path):
+    calls = []
+
+    class Link:
+        def write_docx(self, page_file, out, title, author):
+            calls.append(("docx", out.name, title, author))
+
+        def write_workbook(self, out):
+            calls.append(("xlsx", out.name))
+            raise ReportError("报告内核执行失败（LookupError: 本内核没有接收报告数据）")
+
+    page = tmp_path / "p.html"
+    assert render._outputs_in_kernel(Link(), page, tmp_path / "a.docx", tmp_path / "a.xlsx", "月报", "项目组") is False
+    assert calls == [("docx", "a.docx", "月报", "项目组"), ("xlsx", "a.xlsx")]  # the Word copy first
+    assert render._outputs_in_kernel(Link(), page, None, None, "月报", "项目组") is True and len(calls) == 2
 
 
 def test_handover_files_of_dead_runs_are_removed(sscard_cache):

@@ -175,6 +175,15 @@ def adopt(path: str | Path) -> None:
     path.unlink(missing_ok=True)
     _handed.clear()
     _handed[key] = ctx
+    _adopted[:] = [ctx]
+
+
+_adopted: list[ReportContext] = []  # the context this kernel took last (its workbook is written from it)
+
+
+def adopted() -> ReportContext | None:
+    """The context this kernel took last with :func:`adopt`, or None."""
+    return _adopted[0] if _adopted else None
 
 
 def context_for(kind: str, ds: DataSet, period: str, as_of: str | None = None) -> ReportContext:

@@ -95,6 +95,11 @@ class KernelLink:
         self.call(f"__import__('sscard_analysis.reporting.word', fromlist=['write_docx_file'])"
                   f".write_docx_file({str(page_file)!r}, {str(out)!r}, {title!r}, {author!r})")
 
+    def write_workbook(self, out: Path) -> None:
+        """The Excel workbook, written by the kernel from the context it took (after the Word copy)."""
+        self.call(f"__import__('sscard_analysis.reporting.workbook', fromlist=['write_adopted_workbook'])"
+                  f".write_adopted_workbook({str(out)!r})")
+
     def close(self) -> None:
         self.kc.stop_channels()
 

@@ -379,16 +379,25 @@ def to_pdf(page: str, out: Path) -> None:
 
 
 def write_excel(ctx, out: Path) -> None:
-    # The analysis code behind the sheets loads here, in the side thread, while the kernel starts.
-    from .excel import Workbook
-    from .workbook import excel_sheets
+    """The workbook written by this process (no kernel, or one that could not write it)."""
+    from .workbook import write_workbook  # loads the analysis code behind the sheets
 
-    wb = Workbook(out)
+    write_workbook(ctx, out)
+
+
+def _outputs_in_kernel(link: KernelLink, page_file: Path, docx: Path | None, xlsx: Path | None, title: str,
+                       author: str) -> bool:
+    """The Word copy, then the workbook, written by the kernel (idle once the notebook ran, its analyses at hand)
+    while this process prints the PDF. False when the kernel could not write the workbook (this process then does)."""
+    if docx is not None:
+        link.write_docx(page_file, docx, title, author)
+    if xlsx is None:
+        return True
     try:
-        for name, frame, percent, kinds in excel_sheets(ctx):
-            wb.sheet(name, frame, percent, kinds=kinds)
-    finally:
-        wb.close()
+        link.write_workbook(xlsx)
+    except ReportError:
+        return False
+    return True
 
 
 def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path, formats: tuple[str, ...] | str = FORMATS,
@@ -444,7 +453,8 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
         executed = tmp / report_filename(kind, label, "ipynb")
         files = []
         nb = None
-        excel = side.submit(write_excel, ctx, tmp / report_filename(kind, label, "xlsx")) if "xlsx" in formats else None
+        xlsx = tmp / report_filename(kind, label, "xlsx") if "xlsx" in formats else None
+        excel = side.submit(write_excel, ctx, xlsx) if xlsx is not None and link is None else None
         if {"html", "pdf", "docx"} & set(formats):
             link.give_context(handover)  # queued after the warm-up, before the notebook
             preload = side.submit(_preload, formats)  # while the kernel works, this process is idle
@@ -468,19 +478,19 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
             page_file.write_text(page, encoding="utf-8")
             if "html" in formats:
                 files.append(page_file.name)
-            word = None
-            if "docx" in formats:
-                word = side.submit(link.write_docx, page_file, tmp / report_filename(kind, label, "docx"), ctx.title,
-                                   ctx.ds.settings.report_author)
+            docx = tmp / report_filename(kind, label, "docx") if "docx" in formats else None
+            in_kernel = side.submit(_outputs_in_kernel, link, page_file, docx, xlsx, ctx.title, ctx.ds.settings.report_author)
             if "pdf" in formats:
                 to_pdf(page, tmp / report_filename(kind, label, "pdf"))
                 files.append(report_filename(kind, label, "pdf"))
-            if word is not None:
-                word.result()
-                files.append(report_filename(kind, label, "docx"))
+            if not in_kernel.result() and xlsx is not None:
+                write_excel(ctx, xlsx)
+            if docx is not None:
+                files.append(docx.name)
         if excel is not None:
             excel.result()
-            files.append(report_filename(kind, label, "xlsx"))
+        if xlsx is not None:
+            files.append(xlsx.name)
         inputs, fingerprint = fingerprinting.result()
         final_dir.mkdir(parents=True, exist_ok=True)
         published = []

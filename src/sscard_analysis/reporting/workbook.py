@@ -10,13 +10,15 @@ tools that look values up. The tables the office pastes into its Word 通报
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from ..ingest.ledgers import LEDGERS
 from ..measures.activity import in_period
 from ..measures.documents import lateness, task_stages
-from .context import ReportContext, received_in
-from .excel import masked
+from .context import ReportContext, adopted, received_in
+from .excel import Workbook, masked
 from .formatting import STATUS_ZH, kpi_value
 from .narrative import late_data
 from .report import HEADLINE
@@ -133,3 +135,25 @@ def excel_sheets(ctx: ReportContext) -> list[tuple[str, pd.DataFrame, tuple[str,
         ("数据质量", dq, (), {}),
         ("隔离明细", quarantine_zh(ctx.ds.quarantine), (), {}),
     ]
+
+
+def write_workbook(ctx: ReportContext, out: Path) -> None:
+    """The report's Excel workbook (:func:`excel_sheets`), written to ``out``."""
+    wb = Workbook(out)
+    try:
+        for name, frame, percent, kinds in excel_sheets(ctx):
+            wb.sheet(name, frame, percent, kinds=kinds)
+    finally:
+        wb.close()
+
+
+def write_adopted_workbook(out: str | Path) -> None:
+    """In a report's kernel: the workbook of the context the runner handed over (:func:`.context.adopt`).
+
+    The runner asks for it once the notebook ran, while it prints the PDF
+    itself; the analyses the notebook computed are reused.
+    """
+    ctx = adopted()
+    if ctx is None:
+        raise LookupError("本内核没有接收报告数据")
+    write_workbook(ctx, Path(out))
