@@ -6,6 +6,7 @@ import stat
 import subprocess
 import sys
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import matplotlib.pyplot as plt
@@ -210,3 +211,17 @@ def test_a_prestarted_kernel_is_taken_once_or_shut_down():
     (_name, _cm, unused, _link), = kernels._prestarted
     kernels.discard_prestarted()  # the command stopped before its report ran
     assert kernels._prestarted == [] and not run_sync(unused.is_alive)()
+
+
+def test_the_kernel_writes_where_the_runner_means_whatever_folder_each_runs_in(tmp_path, monkeypatch):
+    # `sscard report --out reports` run from another folder than the project's: the kernel (started in the
+    # project folder) must write the Word copy into the runner's relative --out, not its own.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.html").write_text(page_html("<h2>概况</h2><p>受理 12 件</p>", "月报"), encoding="utf-8")
+    with kernels.kernel() as km:
+        link = kernels.KernelLink(km)
+        try:
+            link.write_docx(Path("p.html"), Path("月报.docx"), "月报", "项目组")
+        finally:
+            link.close()
+    assert (tmp_path / "月报.docx").is_file()

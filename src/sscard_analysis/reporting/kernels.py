@@ -88,20 +88,25 @@ class KernelLink:
         The reply is not awaited: requests run in order, and a kernel that could not take it leaves the
         notebook to build its own (slower, same result).
         """
-        self.send(f"__import__('sscard_analysis.reporting.context', fromlist=['adopt']).adopt({str(path)!r})")
+        self.send(f"__import__('sscard_analysis.reporting.context', fromlist=['adopt']).adopt({_where(path)!r})")
 
     def write_docx(self, page_file: Path, out: Path, title: str, author: str) -> None:
         """The Word document, written by the kernel (idle once the notebook ran) while this process prints the PDF."""
         self.call(f"__import__('sscard_analysis.reporting.word', fromlist=['write_docx_file'])"
-                  f".write_docx_file({str(page_file)!r}, {str(out)!r}, {title!r}, {author!r})")
+                  f".write_docx_file({_where(page_file)!r}, {_where(out)!r}, {title!r}, {author!r})")
 
     def write_workbook(self, out: Path) -> None:
         """The Excel workbook, written by the kernel from the context it took (after the Word copy)."""
         self.call(f"__import__('sscard_analysis.reporting.workbook', fromlist=['write_adopted_workbook'])"
-                  f".write_adopted_workbook({str(out)!r})")
+                  f".write_adopted_workbook({_where(out)!r})")
 
     def close(self) -> None:
         self.kc.stop_channels()
+
+
+def _where(path: Path) -> str:
+    """A path as the kernel must see it: absolute (the kernel runs in the project folder, not this process's)."""
+    return str(Path(path).resolve())
 
 
 _prestarted: list[tuple[str, object, object, KernelLink]] = []  # (name, context manager, kernel manager, link), not yet taken
