@@ -428,6 +428,10 @@ def test_the_wilson_interval_is_the_one_scipy_gives():
 
     assert wilson_interval(1, 2) == pytest.approx((0.094531, 0.905469), abs=1e-6)  # by hand: 0.5 ∓ 1.959964·√0.3650912 ÷ 2.9207294
     assert wilson_interval(0, 0) is None and wilson_interval(0, 5)[0] == 0.0 and wilson_interval(5, 5)[1] == 1.0
+    # None and all are exact ends for every n (a rounding residue made 0 of 3 look above an overall rate of 0)
+    assert all(wilson_interval(0, n)[0] == 0.0 and wilson_interval(n, n)[1] == 1.0 for n in range(1, 400))
+    with pytest.raises(ValueError):
+        wilson_interval(4, 3)
     for n in (1, 3, 17, 250, 12_345):
         for k in sorted({0, 1, n // 3, n - 1, n}):
             for level in (0.9, 0.95, 0.99):

@@ -152,6 +152,9 @@ def test_the_kernel_uses_a_handed_over_context_once_and_only_for_its_own_argumen
     assert context.build_context("monthly", "2024-07", f"{tmp_path}/.", "").note == "已算好"  # the same folder, spelled otherwise
     assert context.build_context("monthly", "2024-07", tmp_path, "")[0] == "重新计算"  # used once
     assert context.adopted().note == "已算好"  # the kernel writes the workbook from it
+    with pytest.raises(FileNotFoundError):
+        context.adopt(tmp_path / "gone.pkl")  # a later report's hand-over that cannot be taken
+    assert context.adopted() is None and context._handed == {}  # nothing of the earlier report is left to use
 
 
 def test_the_runner_writes_the_workbook_itself_when_the_kernel_cannot(tmp_path):
@@ -225,3 +228,34 @@ def test_the_kernel_writes_where_the_runner_means_whatever_folder_each_runs_in(t
         finally:
             link.close()
     assert (tmp_path / "月报.docx").is_file()
+
+
+def test_a_kernel_that_died_or_a_report_given_up_ends_the_wait_at_once():
+    from jupyter_core.utils import run_sync
+
+    with kernels.kernel() as km:
+        link = kernels.KernelLink(km)
+        try:
+            link.call("x = 1")
+            run_sync(km.shutdown_kernel)(now=True)  # as if it ran out of memory writing the workbook
+            start = time.monotonic()
+            with pytest.raises(ReportError, match="报告内核已退出"):
+                link.call("x = 2", timeout=60)
+            assert time.monotonic() - start < 10
+            link.abandon()
+            with pytest.raises(ReportError, match="报告已中止"):
+                link.call("x = 3", timeout=60)
+        finally:
+            link.close()
+
+
+def test_a_workbook_the_kernel_may_still_be_writing_gets_no_second_writer(tmp_path):
+    class Link:
+        def write_workbook(self, out):
+            exc = ReportError("报告内核 600 秒内无响应")
+            exc.still_running = True
+            raise exc
+
+    with pytest.raises(ReportError, match="无响应"):
+        render._outputs_in_kernel(Link(), tmp_path / "p.html", None, tmp_path / "a.xlsx", "月报", "项目组")
+

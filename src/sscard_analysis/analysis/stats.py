@@ -25,11 +25,14 @@ def wilson_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float] 
     """
     if not n:
         return None
+    if not 0 <= k <= n:
+        raise ValueError(f"k = {k} 应在 0 与 n = {n} 之间")
     z = float(ndtri(0.5 + level / 2))
     p, z2 = k / n, z * z
     centre = (p + z2 / (2 * n)) / (1 + z2 / n)
     half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # Exactly 0 when none and 1 when all (as scipy): a rounding residue would make "0 of n" look above a 0 rate.
+    return 0.0 if k == 0 else max(0.0, centre - half), 1.0 if k == n else min(1.0, centre + half)
 
 
 def change_test(k1: int, n1: int, k0: int, n0: int) -> float | None:

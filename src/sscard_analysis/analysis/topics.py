@@ -96,7 +96,8 @@ def ticket_terms(tickets: pd.DataFrame) -> pd.Series:
     text = _values(tickets[CONTENT])
     names = _values(tickets[CITIZEN_NAME]) if CITIZEN_NAME in tickets else [""] * len(text)
     own = [t.replace(n, mask_name(n)) if len(n) >= 2 and n in t else t for t, n in zip(text, names)]
-    return pd.Series([_scrubbed_terms(t) for t in own], index=tickets.index, dtype=object)
+    return pd.Series([_scrubbed_terms(t) for t in own], index=tickets.index, dtype=object,
+                     name=None if CITIZEN_NAME in tickets else CONTENT)  # as scrub_series names it
 
 
 def _values(s: pd.Series) -> list[str]:

@@ -99,12 +99,16 @@ def run() -> None:
     walking them.
     """
     prestarted = wants_report_kernel(sys.argv[1:])
-    if prestarted:
-        from ..reporting.kernels import prestart
-
-        prestart()
     try:
+        if prestarted:
+            from ..reporting.kernels import prestart
+
+            prestart()
         code = main()
+    except KeyboardInterrupt:  # while the kernel starts (main() answers it itself afterwards)
+        from .common import EXIT_INTERRUPTED
+
+        code = EXIT_INTERRUPTED
     finally:
         if prestarted:
             from ..reporting.kernels import discard_prestarted

@@ -169,11 +169,14 @@ def hand_over(ctx: ReportContext, data_dir: str | Path, as_of: str | None, path:
 def adopt(path: str | Path) -> None:
     """In a report's kernel: take the context saved by :func:`hand_over` (and delete the file) for the next
     :func:`build_context` with the same kind, period label, data folder and cut-off. It replaces any earlier one."""
+    _handed.clear()  # first: if this one cannot be taken, no earlier report's context is left to be used
+    _adopted.clear()
     path = Path(path)
-    with path.open("rb") as f:
-        key, ctx = pickle.load(f)
-    path.unlink(missing_ok=True)
-    _handed.clear()
+    try:
+        with path.open("rb") as f:
+            key, ctx = pickle.load(f)
+    finally:
+        path.unlink(missing_ok=True)
     _handed[key] = ctx
     _adopted[:] = [ctx]
 

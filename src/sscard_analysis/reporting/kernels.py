@@ -9,6 +9,7 @@ requests. This module loads no pandas: it must be cheap to import.
 
 from __future__ import annotations
 
+import inspect
 import queue
 import time
 from contextlib import contextmanager
@@ -50,6 +51,8 @@ class KernelLink:
         """Connect and ask for the warm-up at once (its reply is not awaited: it only saves time)."""
         from jupyter_client.blocking import BlockingKernelClient
 
+        self.km = km
+        self._abandoned = False
         self.kc = BlockingKernelClient()
         self.kc.load_connection_info(km.get_connection_info())
         self.kc.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
@@ -60,22 +63,51 @@ class KernelLink:
         return self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
 
     def wait(self, msg_id: str, timeout: float = 600) -> None:
-        """Wait for a request's reply; ReportError with the kernel's error if it failed."""
+        """Wait for a request's reply; ReportError with the kernel's error if it failed.
+
+        Also ReportError, at once, if the kernel has died (checked every second)
+        or the runner gave up (:meth:`abandon`); after ``timeout`` with the kernel
+        still working, a ReportError whose ``still_running`` is True.
+        """
+        from .manifest import ReportError
+
         deadline = time.monotonic() + timeout
         while True:
+            if self._abandoned:
+                raise ReportError("报告已中止")
             try:
-                reply = self.kc.get_shell_msg(timeout=max(0.01, deadline - time.monotonic()))
+                reply = self.kc.get_shell_msg(timeout=min(1.0, max(0.01, deadline - time.monotonic())))
             except queue.Empty:
-                from .manifest import ReportError
-
-                raise ReportError(f"报告内核 {timeout:.0f} 秒内无响应") from None
+                if not self._kernel_alive():
+                    raise ReportError("报告内核已退出（可能内存不足）") from None
+                if time.monotonic() >= deadline:
+                    exc = ReportError(f"报告内核 {timeout:.0f} 秒内无响应")
+                    exc.still_running = True
+                    raise exc from None
+                continue
             if reply.get("parent_header", {}).get("msg_id") == msg_id:
                 break
         content = reply["content"]
         if content.get("status") != "ok":
-            from .manifest import ReportError
-
             raise ReportError(f"报告内核执行失败（{content.get('ename')}: {str(content.get('evalue'))[:200]}）")
+
+    def _kernel_alive(self) -> bool:
+        try:
+            alive = self.km.is_alive()
+            if inspect.isawaitable(alive):
+                from jupyter_core.utils import run_sync
+
+                async def poll():
+                    return await alive
+
+                alive = run_sync(poll)()
+            return bool(alive)
+        except Exception:  # noqa: BLE001 - unknown: wait until the deadline
+            return True
+
+    def abandon(self) -> None:
+        """Stop waiting (the report failed or was interrupted): a thread waiting on a reply returns at once."""
+        self._abandoned = True
 
     def call(self, code: str, timeout: float = 600) -> None:
         """Run ``code`` in the kernel and wait for it (see :meth:`wait`)."""
@@ -124,9 +156,11 @@ def prestart(kernel_name: str = "python3") -> None:
         return
     try:
         link = KernelLink(km)
-    except Exception:  # noqa: BLE001
+    except BaseException as exc:
         cm.__exit__(None, None, None)
-        return
+        if isinstance(exc, Exception):
+            return
+        raise
     _prestarted.append((kernel_name, cm, km, link))
 
 

@@ -395,7 +395,9 @@ def _outputs_in_kernel(link: KernelLink, page_file: Path, docx: Path | None, xls
         return True
     try:
         link.write_workbook(xlsx)
-    except ReportError:
+    except ReportError as exc:
+        if getattr(exc, "still_running", False):  # it may still be writing that file: no second writer
+            raise
         return False
     return True
 
@@ -430,7 +432,12 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
                 own_kernel = kernel(kernel_name)
                 km = own_kernel.__enter__()
         if link is None:
-            link = KernelLink(km)  # asks for the warm-up at once
+            try:
+                link = KernelLink(km)  # asks for the warm-up at once
+            except BaseException:
+                if own_kernel is not None:
+                    own_kernel.__exit__(None, None, None)
+                raise
     tmp = handover = None
     frozen = False
     try:
@@ -502,6 +509,10 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
             record_manifest(out_dir, result)
         return result
     finally:
+        if handover is not None:  # first: it holds the data as read
+            handover.unlink(missing_ok=True)
+        if link is not None:
+            link.abandon()  # a side thread still waiting on the kernel returns at once
         side.shutdown(wait=True, cancel_futures=True)
         if frozen:
             gc.unfreeze()  # a run of reports in one process (run-due) frees each report's data
@@ -511,5 +522,3 @@ def run_report(kind: str, period: str, data_dir: str | Path, out_dir: str | Path
             own_kernel.__exit__(None, None, None)
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
-        if handover is not None:
-            handover.unlink(missing_ok=True)
