@@ -42,7 +42,8 @@ def entry_name(digest: str, ledger: str | None, context: str) -> str:
     return f"{digest[:32]}-{ledger or 'auto'}-{ctx}-v{PARSER_VERSION}"
 
 
-def _private_dir(path: Path) -> None:
+def private_dir(path: Path) -> None:
+    """Create ``path`` (and its parents) and make it the owner's only (0700), as the parse cache's folders are."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(path, 0o700)
 
@@ -69,8 +70,8 @@ def cache_load(folder: Path, name: str, rel: str) -> ParsedFile | None:
 def cache_store(folder: Path, name: str, parsed: ParsedFile) -> None:
     pq, meta = folder / f"{name}.parquet", folder / f"{name}.json"
     try:
-        _private_dir(folder.parent)
-        _private_dir(folder)
+        private_dir(folder.parent)
+        private_dir(folder)
         tmp = pq.with_suffix(f".tmp{os.getpid()}")
         parsed.frame.to_parquet(tmp, index=False, compression="lz4")
         os.chmod(tmp, 0o600)

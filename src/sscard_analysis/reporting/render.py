@@ -42,6 +42,7 @@ import nbformat  # noqa: E402
 
 from ..config import PROJ_ROOT, cache_dir, load_settings, pid_alive, report_notebooks_dir
 from ..dates.periods import check_period, parse_period
+from ..ingest.cache import private_dir
 from ..privacy import scrub_text
 from .context import KINDS, build_context, hand_over, report_filename
 from .kernels import KERNEL_ARGS, KernelLink, kernel, take_prestarted
@@ -144,8 +145,7 @@ def handover_path() -> Path:
     file holds the data as read, as the parsed files there do, and lives only until the kernel has read it.
     """
     folder = cache_dir() / "handover"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(folder, 0o700)
+    private_dir(folder)
     for old in folder.glob("*.pkl"):
         pid = old.name.split("-", 1)[0]
         if not (pid.isdigit() and pid_alive(int(pid))):
