@@ -30,7 +30,6 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
-from contextlib import contextmanager
 from pathlib import Path
 
 # nbformat validates with jsonschema, which compiles some forty lark grammars at import when the optional
